@@ -1,0 +1,166 @@
+"""The `jobsim` command: serve the simulator, check scenario files, list routes and scenarios."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import sys
+from pathlib import Path
+
+from simulator.engine.scenario import ScenarioError
+from simulator.server.settings import Settings
+
+log = logging.getLogger("jobsim")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jobsim",
+        description="A stateful, contract-true simulator of data-platform job APIs "
+        "(Databricks Jobs, Collibra DQ and DGC, DQOps, CDQ) on one port.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="start the simulator",
+        description="Start the simulator with every registered API on one port. The control API is under /_sim/.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000; 0 picks a free one)")
+    serve.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="FILE|NAME",
+        help="load a scenario file, or a bundled one by name (databricks/task-failure); repeatable",
+    )
+    serve.add_argument("--no-defaults", action="store_true", help="do not load each API's default scenario")
+    serve.add_argument("--seed", type=int, help="seed ids and random choices so the same scenario repeats exactly")
+    serve.add_argument("--speed", type=float, default=1.0, help="how fast simulated time runs (default 1.0)")
+    serve.add_argument(
+        "--virtual-clock",
+        action="store_true",
+        help="start with a frozen clock that moves only by POST /_sim/clock/advance",
+    )
+    serve.add_argument("--max-body", type=int, default=10 * 1024 * 1024, help="largest request body in bytes")
+    serve.add_argument(
+        "--response-validation",
+        choices=("off", "warn", "strict"),
+        default="strict",
+        help="what to do when a response breaks its API document (default strict: answer 500)",
+    )
+    serve.add_argument(
+        "--auth-token",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="accept only these bearer tokens on vendor APIs (repeatable; default: accept any)",
+    )
+    serve.add_argument("--api", action="append", default=[], metavar="NAME", help="serve only these APIs")
+    serve.add_argument(
+        "--spec",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="use your own OpenAPI file in place of a bundled one (NAME is its stem, e.g. "
+        "databricks-jobs=./official.yaml)",
+    )
+    serve.add_argument("--log-requests", action="store_true", help="log every request (off by default: speed)")
+
+    check = commands.add_parser("check", help="validate scenario files without starting a server")
+    check.add_argument("files", nargs="+", metavar="FILE")
+
+    commands.add_parser("routes", help="list every operation served")
+    commands.add_parser("scenarios", help="list the bundled scenarios")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        return serve(args)
+    from simulator.server.app import create_app
+
+    if args.command == "check":
+        app = create_app(load_defaults=False)
+        failed = 0
+        for name in args.files:
+            try:
+                scenario = app.runtime.parse(Path(name).read_text(encoding="utf-8"), name)
+            except (ScenarioError, OSError) as exc:
+                print(f"FAIL {exc}")
+                failed += 1
+            else:
+                print(f"ok   {name}: api {scenario.api}, {len(scenario.plans)} plan(s)")
+        return 1 if failed else 0
+    app = create_app(load_defaults=False)
+    if args.command == "routes":
+        for doc in app.runtime.documents:
+            for op in doc.operations:
+                print(f"{doc.api:12} {op.method:7} {op.path:55} {op.operation_id}")
+    elif args.command == "scenarios":
+        for entry in app.runtime.available_scenarios():
+            print(entry["ref"])
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from simulator.server.app import create_app, describe
+
+    overrides = {}
+    for item in args.spec:
+        name, _, path = item.partition("=")
+        if not path:
+            print(f"--spec wants NAME=FILE, got {item!r}", file=sys.stderr)
+            return 2
+        overrides[name] = Path(path)
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        scenarios=tuple(args.scenario),
+        load_defaults=not args.no_defaults,
+        seed=args.seed,
+        speed=args.speed,
+        clock_mode="virtual" if args.virtual_clock else "real",
+        max_body=args.max_body,
+        response_validation=args.response_validation,
+        log_requests=args.log_requests,
+        auth_tokens=frozenset(args.auth_token),
+        apis=tuple(args.api),
+        spec_overrides=overrides,
+    )
+    try:
+        app = create_app(settings)
+    except (ScenarioError, ValueError, OSError) as exc:
+        print(f"jobsim: {exc}", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host):
+        log.warning("binding %s: the simulator and its /_sim/ control API are reachable from other machines", args.host)
+    scenarios = [f"{s.api}/{s.name}" for s in app.runtime.startup_scenarios]
+    log.info(
+        "jobsim on http://%s:%s | %s | scenarios: %s",
+        args.host,
+        args.port,
+        "; ".join(describe(app)),
+        ", ".join(scenarios) or "none",
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=args.log_requests, lifespan="on")
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,147 @@
+"""Load an OpenAPI 3.x document, check it once, and compile its operations."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from openapi_spec_validator import validate as validate_openapi
+
+from simulator.contract.operation import Operation, compile_operation
+from simulator.contract.schema import to_json_schema
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+class SpecError(ValueError):
+    """An API document that cannot be served: says which file and why."""
+
+
+@dataclass(slots=True)
+class ApiDocument:
+    """One API surface: its raw document (served to users) and its compiled operations."""
+
+    api: str
+    path: Path
+    raw: dict[str, Any]
+    operations: list[Operation] = field(default_factory=list)
+    mount_prefixes: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return str(self.raw.get("info", {}).get("title", self.api))
+
+    def as_yaml(self) -> str:
+        return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True)
+
+    def as_json(self) -> str:
+        return json.dumps(self.raw, indent=2)
+
+
+def read_structured(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: not an OpenAPI document (top level is not a mapping)")
+    return data
+
+
+def load_document(path: Path, api: str, *, check: bool = True) -> ApiDocument:
+    """Load, check and compile `path`. Compiled results are cached by file content, so many apps are cheap."""
+    stat = path.stat()
+    return _load_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, api, check)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool) -> ApiDocument:
+    path = Path(path_text)
+    raw = read_structured(path)
+    version = str(raw.get("openapi", ""))
+    if not version.startswith("3."):
+        raise SpecError(f"{path}: only OpenAPI 3.x documents are supported (found openapi: {version!r})")
+    if check:
+        try:
+            validate_openapi(raw)
+        except Exception as exc:  # the validator raises several unrelated types
+            raise SpecError(f"{path}: not a valid OpenAPI document: {exc}") from exc
+    definitions = {
+        name: to_json_schema(schema) for name, schema in raw.get("components", {}).get("schemas", {}).items()
+    }
+    servers = [urlsplit(server.get("url", "/")).path.rstrip("/") for server in raw.get("servers") or [{"url": "/"}]]
+    resolver = _Resolver(raw)
+    operations: list[Operation] = []
+    for template, item in raw.get("paths", {}).items():
+        item = resolver.resolve(item)
+        shared_params = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            spec = item.get(method)
+            if spec is None:
+                continue
+            for server in servers:
+                operations.append(
+                    compile_operation(
+                        api=api,
+                        method=method.upper(),
+                        server=server,
+                        template=template,
+                        spec=spec,
+                        shared_params=shared_params,
+                        resolve=resolver.resolve,
+                        definitions=definitions,
+                    )
+                )
+    _check_unique_ids(path, operations)
+    return ApiDocument(api=api, path=path, raw=raw, operations=operations, mount_prefixes=_prefixes(operations))
+
+
+def _check_unique_ids(path: Path, operations: list[Operation]) -> None:
+    seen: dict[str, tuple[str, str]] = {}
+    for op in operations:
+        relative = op.method, op.template_without_server
+        if seen.setdefault(op.operation_id, relative) != relative:
+            raise SpecError(f"{path}: operationId {op.operation_id!r} is used by two operations")
+
+
+def _prefixes(operations: list[Operation]) -> tuple[str, ...]:
+    """The literal prefixes an API owns: per server, the longest shared run of literal segments."""
+    by_server: dict[str, list[list[str]]] = {}
+    for op in operations:
+        by_server.setdefault(op.server, []).append(op.path.split("/"))
+    prefixes = []
+    for paths in by_server.values():
+        shared = paths[0]
+        for parts in paths[1:]:
+            n = 0
+            while n < min(len(shared), len(parts)) and shared[n] == parts[n] and "{" not in parts[n]:
+                n += 1
+            shared = shared[:n]
+        shared = [p for p in shared if "{" not in p] if all("{" not in p for p in shared) else shared
+        prefixes.append("/".join(shared) or "/")
+    return tuple(sorted(set(prefixes), key=len, reverse=True))
+
+
+class _Resolver:
+    """Resolves local `$ref`s of non-schema components (parameters, request bodies, responses, headers)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._document = document
+
+    def resolve(self, node: Any) -> Any:
+        seen = 0
+        while isinstance(node, dict) and "$ref" in node and not node["$ref"].startswith("#/components/schemas/"):
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                raise SpecError(f"only local references are supported, found {ref!r}")
+            target: Any = self._document
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = target
+            seen += 1
+            if seen > 32:
+                raise SpecError(f"reference cycle at {ref!r}")
+        return node

@@ -1,0 +1,268 @@
+"""One API operation compiled from its OpenAPI description: how to read and check its inputs and outputs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from simulator.contract.schema import CompiledSchema, Violation, to_json_schema
+
+_INT = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+JSON_MEDIA_TYPES = ("application/json", "text/json")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestProblem:
+    """Why a request breaks the contract, in vendor-neutral words; a vendor renders it in its own error shape."""
+
+    status: int
+    kind: str  # invalid_parameter | missing_parameter | malformed_json | unsupported_media_type | ...
+    message: str
+    field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    location: str
+    required: bool
+    type: str | None
+    item_type: str | None
+    explode: bool
+    default: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSpec:
+    status: int
+    schema: CompiledSchema | None
+    has_body: bool
+    media_type: str | None
+
+
+@dataclass(slots=True)
+class Operation:
+    api: str
+    operation_id: str
+    method: str
+    server: str
+    template_without_server: str
+    path: str
+    path_params: tuple[Param, ...]
+    query_params: tuple[Param, ...]
+    path_schema: CompiledSchema | None
+    query_schema: CompiledSchema | None
+    body_schema: CompiledSchema | None
+    body_required: bool
+    body_media_types: tuple[str, ...]
+    responses: dict[int, ResponseSpec]
+    default_response: ResponseSpec | None
+    deprecated: bool
+    summary: str
+
+    # -- request side -------------------------------------------------------------------------------------
+    def read_query(self, pairs: list[tuple[str, str]]) -> dict[str, Any] | RequestProblem:
+        """Coerce query strings by the declared types, apply defaults and validate in one call."""
+        values: dict[str, Any] = {}
+        if pairs:
+            raw: dict[str, list[str]] = {}
+            for key, value in pairs:
+                raw.setdefault(key, []).append(value)
+            for param in self.query_params:
+                given = raw.get(param.name)
+                if given is None:
+                    continue
+                if param.type == "array":
+                    items = given if param.explode else [p for v in given for p in v.split(",") if p != ""]
+                    values[param.name] = [coerce(item, param.item_type) for item in items]
+                else:
+                    values[param.name] = coerce(given[0], param.type)
+        for param in self.query_params:
+            if param.default is not None and param.name not in values:
+                values[param.name] = param.default
+        return self._checked(values, self.query_schema, "parameter")
+
+    def read_path(self, raw: dict[str, str]) -> dict[str, Any] | RequestProblem:
+        values = {param.name: coerce(raw[param.name], param.type) for param in self.path_params}
+        return self._checked(values, self.path_schema, "path parameter")
+
+    def check_body(self, body: Any) -> RequestProblem | None:
+        if self.body_schema is None:
+            return None
+        violation = self.body_schema.check(body)
+        if violation is None:
+            return None
+        return _problem(violation, "field")
+
+    @staticmethod
+    def _checked(values: dict[str, Any], schema: CompiledSchema | None, noun: str) -> Any:
+        if schema is None:
+            return values
+        violation = schema.check(values)
+        if violation is None:
+            return values
+        return _problem(violation, noun)
+
+    # -- response side ------------------------------------------------------------------------------------
+    def response_spec(self, status: int) -> ResponseSpec | None:
+        return self.responses.get(status) or self.default_response
+
+    def check_response(self, status: int, body: Any, has_body: bool) -> str | None:
+        """None when the response honours the document, else a sentence naming the operation, field and rule."""
+        spec = self.response_spec(status)
+        where = f"{self.method} {self.path} ({self.operation_id}) -> {status}"
+        if spec is None:
+            return f"{where}: status {status} is not documented for this operation"
+        if not has_body:
+            return f"{where}: the document requires a body" if spec.has_body else None
+        if not spec.has_body:
+            return f"{where}: the document says this response has no body"
+        if spec.schema is None:
+            return None
+        violation = spec.schema.check(body)
+        if violation is None:
+            return None
+        field = violation.path or "(root)"
+        return f"{where}: field {field!r} breaks rule {violation.rule!r}: {violation.message}"
+
+
+def coerce(text: str, kind: str | None) -> Any:
+    """Strings from the query or path become the declared JSON type when they spell it; otherwise stay text."""
+    if kind == "integer" and _INT.match(text):
+        return int(text)
+    if kind == "number" and _NUMBER.match(text):
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    if kind == "boolean":
+        lowered = text.lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+    return text
+
+
+def _problem(violation: Violation, noun: str) -> RequestProblem:
+    if violation.rule == "required":
+        return RequestProblem(400, "missing_parameter", f"Missing required {noun}: {violation.path}", violation.path)
+    field = violation.path or "(body)"
+    message = f"Invalid value for {noun} '{field}': {violation.message}"
+    return RequestProblem(400, "invalid_parameter", message, violation.path or None)
+
+
+def compile_operation(
+    *,
+    api: str,
+    method: str,
+    server: str,
+    template: str,
+    spec: dict[str, Any],
+    shared_params: list[Any],
+    resolve: Callable[[Any], Any],
+    definitions: dict[str, Any],
+) -> Operation:
+    params: dict[tuple[str, str], dict[str, Any]] = {}
+    for raw in [*shared_params, *spec.get("parameters", [])]:
+        param = resolve(raw)
+        params[(param["in"], param["name"])] = param
+
+    def compiled(schema: Any) -> CompiledSchema:
+        return _compile_cached(to_json_schema(schema), definitions)
+
+    def group(location: str) -> tuple[tuple[Param, ...], CompiledSchema | None]:
+        chosen = [p for (where, _), p in params.items() if where == location]
+        if not chosen:
+            return (), None
+        properties = {p["name"]: to_json_schema(p.get("schema", {})) for p in chosen}
+        required = [p["name"] for p in chosen if p.get("required")]
+        schema = _compile_cached({"type": "object", "properties": properties, "required": required}, definitions)
+        out = []
+        for p in chosen:
+            schema_of = resolve(p.get("schema", {}))
+            items = resolve(schema_of.get("items", {})) if isinstance(schema_of.get("items"), dict) else {}
+            out.append(
+                Param(
+                    name=p["name"],
+                    location=location,
+                    required=bool(p.get("required")),
+                    type=_type_of(schema_of, definitions),
+                    item_type=_type_of(items, definitions),
+                    explode=p.get("explode", p.get("style", "form") == "form"),
+                    default=schema_of.get("default"),
+                )
+            )
+        return tuple(out), schema
+
+    path_params, path_schema = group("path")
+    query_params, query_schema = group("query")
+
+    body_schema = None
+    body_required = False
+    media_types: tuple[str, ...] = ()
+    if "requestBody" in spec:
+        body = resolve(spec["requestBody"])
+        body_required = bool(body.get("required"))
+        content = body.get("content", {})
+        media_types = tuple(content)
+        json_content = next((content[m] for m in content if "json" in m), None)
+        if json_content is not None and "schema" in json_content:
+            body_schema = compiled(json_content["schema"])
+
+    responses: dict[int, ResponseSpec] = {}
+    default_response = None
+    for code, raw in spec.get("responses", {}).items():
+        response = resolve(raw)
+        content = response.get("content") or {}
+        media = next(iter(content), None)
+        schema_node = content[media].get("schema") if media else None
+        schema = compiled(schema_node) if schema_node is not None and media and "json" in media else None
+        status = 0 if str(code) == "default" else int(str(code).replace("XX", "00"))
+        entry = ResponseSpec(status=status, schema=schema, has_body=media is not None, media_type=media)
+        if status == 0:
+            default_response = entry
+        else:
+            responses[status] = entry
+
+    return Operation(
+        api=api,
+        operation_id=spec.get("operationId") or f"{method.lower()} {template}",
+        method=method,
+        server=server,
+        template_without_server=template,
+        path=server + template,
+        path_params=path_params,
+        query_params=query_params,
+        path_schema=path_schema,
+        query_schema=query_schema,
+        body_schema=body_schema,
+        body_required=body_required,
+        body_media_types=media_types,
+        responses=responses,
+        default_response=default_response,
+        deprecated=bool(spec.get("deprecated")),
+        summary=str(spec.get("summary", "")),
+    )
+
+
+def _type_of(schema: dict[str, Any], definitions: dict[str, Any]) -> str | None:
+    seen = 0
+    while "$ref" in schema and seen < 16:
+        schema = definitions.get(schema["$ref"].rsplit("/", 1)[-1], {})
+        seen += 1
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    return kind
+
+
+_COMPILED: dict[tuple[str, int], CompiledSchema] = {}
+
+
+def _compile_cached(schema: dict[str, Any], definitions: dict[str, Any]) -> CompiledSchema:
+    key = (orjson.dumps(schema, option=orjson.OPT_SORT_KEYS).decode(), id(definitions))
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _COMPILED[key] = CompiledSchema(schema, definitions)
+    return found

@@ -1,0 +1,77 @@
+"""Find the operation for a method and path: a dict lookup for literal paths, compiled patterns for templates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from simulator.contract.operation import Operation
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The outcome of routing: an operation (with raw path values), or the API that owns the path, or nothing."""
+
+    operation: Operation | None
+    path_values: dict[str, str]
+    api: str | None
+    allowed: tuple[str, ...] = ()
+
+
+_NO_VALUES: dict[str, str] = {}
+
+
+class Router:
+    def __init__(self, operations: list[Operation], prefixes: list[tuple[str, str]]) -> None:
+        self._literal: dict[str, dict[str, Operation]] = {}
+        templated: dict[str, dict[str, Operation]] = {}
+        for op in operations:
+            table = templated if "{" in op.path else self._literal
+            methods = table.setdefault(op.path, {})
+            if op.method in methods and methods[op.method].operation_id != op.operation_id:
+                raise ValueError(f"two operations serve {op.method} {op.path}")
+            methods[op.method] = op
+        # More literal segments first, so /jobs/types wins over /jobs/{jobId}.
+        ordered = sorted(templated.items(), key=lambda item: _specificity(item[0]), reverse=True)
+        self._templated = [(_pattern(path), methods) for path, methods in ordered]
+        self._prefixes = sorted(prefixes, key=lambda item: len(item[0]), reverse=True)
+
+    def match(self, method: str, path: str) -> Match:
+        methods = self._literal.get(path)
+        values = _NO_VALUES
+        if methods is None:
+            for pattern, candidate in self._templated:
+                found = pattern.match(path)
+                if found is not None:
+                    methods, values = candidate, found.groupdict()
+                    break
+        if methods is not None:
+            op = methods.get(method)
+            if op is not None:
+                return Match(op, values, op.api)
+            any_op = next(iter(methods.values()))
+            return Match(None, _NO_VALUES, any_op.api, tuple(sorted(methods)))
+        return Match(None, _NO_VALUES, self.owner(path))
+
+    def owner(self, path: str) -> str | None:
+        """The API whose prefix the path falls under (for vendor-shaped 404s), or None."""
+        for prefix, api in self._prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return api
+        return None
+
+
+def _specificity(path: str) -> tuple[int, int]:
+    parts = path.split("/")
+    return sum("{" not in p for p in parts), len(parts)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    out = []
+    for piece in re.split(r"(\{[^}]+\})", template):
+        if piece.startswith("{") and piece.endswith("}"):
+            name = re.sub(r"\W", "_", piece[1:-1])
+            out.append(f"(?P<{name}>[^/]+)")
+        else:
+            out.append(re.escape(piece))
+    return re.compile("^" + "".join(out) + "$")

@@ -1,0 +1,175 @@
+"""Handlers of the control API (specs/jobsim-control.yaml). Its per-session 'state' is the Runtime itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from simulator.contract.operation import Operation
+from simulator.engine.clock import Clock
+from simulator.engine.scenario import ScenarioError, parse_duration, scenario_schema
+from simulator.engine.session import Session
+from simulator.vendors.base import ApiError, Call, HandlerTable, Reply, Vendor
+
+handlers = HandlerTable()
+
+
+class ControlApi(Vendor):
+    name = "jobsim"
+    title = "jobsim control API"
+    spec_files = ("jobsim-control.yaml",)
+    lifecycles = {}
+    default_scenario = None
+    handlers = handlers
+
+    def new_state(self, session: Session) -> Any:
+        return None
+
+    def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
+        body: dict[str, Any] = {"error": error.kind or error.code or "error", "message": error.message}
+        if isinstance(error.__cause__, ScenarioError):
+            cause = error.__cause__
+            body["source"] = cause.source
+            if cause.line:
+                body["line"] = cause.line
+        return Reply(error.status, body, error.headers)
+
+
+def _clock(clock: Clock) -> dict[str, Any]:
+    now = clock.now()
+    return {
+        "mode": clock.mode,
+        "speed": clock.speed,
+        "now": now,
+        "now_iso": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _version() -> str:
+    try:
+        return version("jobsim")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@handlers.operation("simHealth")
+async def health(call: Call) -> Reply:
+    runtime = call.state
+    return Reply(
+        200,
+        {
+            "status": "ok",
+            "version": _version(),
+            "apis": sorted(runtime.vendors),
+            "session": call.session.id,
+            "sessions": len(runtime.sessions.ids()),
+        },
+    )
+
+
+@handlers.operation("simReset")
+async def reset(call: Call) -> Reply:
+    session = call.state.sessions.reset(call.session.id)
+    return Reply(200, {"session": session.id})
+
+
+@handlers.operation("simGetClock")
+async def get_clock(call: Call) -> Reply:
+    return Reply(200, _clock(call.session.clock))
+
+
+@handlers.operation("simSetClock")
+async def set_clock(call: Call) -> Reply:
+    call.session.clock.configure(mode=call.body.get("mode"), speed=call.body.get("speed"))
+    return Reply(200, _clock(call.session.clock))
+
+
+@handlers.operation("simAdvanceClock")
+async def advance_clock(call: Call) -> Reply:
+    body = call.body
+    if ("seconds" in body) == ("duration" in body):
+        raise ApiError(400, "give exactly one of 'seconds' or 'duration'", kind="invalid_parameter")
+    seconds = float(body["seconds"]) if "seconds" in body else parse_duration(body["duration"])
+    call.session.clock.advance(seconds)
+    return Reply(200, _clock(call.session.clock))
+
+
+@handlers.operation("simListScenarios")
+async def list_scenarios(call: Call) -> Reply:
+    loaded = [scenario.summary() for scenario in call.session.plans.scenarios]
+    return Reply(200, {"loaded": loaded, "available": call.state.available_scenarios()})
+
+
+@handlers.operation("simLoadScenario")
+async def load_scenario(call: Call) -> Reply:
+    runtime = call.state
+    try:
+        if isinstance(call.body, dict):
+            name = call.body["name"]
+            path = runtime.find_scenario(name)
+            if runtime.settings.scenarios_dir not in path.resolve().parents:
+                raise ScenarioError(name, None, "only bundled scenarios can be loaded by name; send the YAML instead")
+            scenario = runtime.parse(path.read_text(encoding="utf-8"), f"{path.parent.name}/{path.name}")
+        else:
+            scenario = runtime.parse(call.body, "<request body>")
+    except ScenarioError as exc:
+        raise ApiError(400, str(exc), kind="invalid_scenario") from exc
+    runtime.apply(call.session, scenario)
+    return Reply(200, scenario.summary())
+
+
+@handlers.operation("simScenarioSchema")
+async def get_scenario_schema(call: Call) -> Reply:
+    return Reply(200, scenario_schema())
+
+
+@handlers.operation("simListRoutes")
+async def list_routes(call: Call) -> Reply:
+    runtime = call.state
+    routes = []
+    for doc in runtime.documents:
+        owner = runtime.vendors.get(doc.api) or runtime.control
+        for op in doc.operations:
+            routes.append(
+                {
+                    "api": doc.api,
+                    "method": op.method,
+                    "path": op.path,
+                    "operationId": op.operation_id,
+                    "deprecated": op.deprecated,
+                    "simulated": op.operation_id in owner.handlers,
+                }
+            )
+    return Reply(200, {"routes": routes})
+
+
+@handlers.operation("simListSpecs")
+async def list_specs(call: Call) -> Reply:
+    specs = []
+    for doc in call.state.documents:
+        stem = doc.path.stem
+        specs.append(
+            {
+                "api": doc.api,
+                "title": doc.title,
+                "yaml": f"{call.base_url}/_sim/specs/{stem}.yaml",
+                "json": f"{call.base_url}/_sim/specs/{stem}.json",
+            }
+        )
+    return Reply(200, {"specs": specs})
+
+
+@handlers.operation("simGetSpec")
+async def get_spec(call: Call) -> Reply:
+    name, _, extension = call.path["document"].rpartition(".")
+    documents = call.state.documents
+    doc = next((d for d in documents if d.path.stem == name), None)
+    if doc is None:
+        by_api = [d for d in documents if d.api == name]
+        doc = by_api[0] if len(by_api) == 1 else None
+    if doc is None:
+        raise ApiError(404, f"no API document named {name!r}", kind="not_found")
+    if extension == "json":
+        return Reply(200, doc.as_json(), media_type="application/json; charset=utf-8")
+    return Reply(200, doc.as_yaml(), media_type="application/yaml")

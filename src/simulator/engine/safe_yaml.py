@@ -1,0 +1,74 @@
+"""YAML loading for files users hand us: safe types only, bounded size and aliases, and line numbers kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+MAX_YAML_BYTES = 1024 * 1024
+MAX_ALIASES = 64
+
+
+class YamlError(ValueError):
+    def __init__(self, source: str, line: int | None, reason: str) -> None:
+        self.source, self.line, self.reason = source, line, reason
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {reason}")
+
+
+Lines = dict[tuple[Any, ...], int]
+
+
+def load_yaml(text: str, source: str) -> tuple[Any, Lines]:
+    """Parse `text` safely; return the data and the 1-based line of every mapping key and list item."""
+    if len(text.encode("utf-8", "replace")) > MAX_YAML_BYTES:
+        raise YamlError(source, None, f"file is larger than {MAX_YAML_BYTES} bytes")
+    try:
+        aliases = sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader))
+        if aliases > MAX_ALIASES:
+            raise YamlError(source, None, f"too many YAML aliases ({aliases} > {MAX_ALIASES})")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlError(source, mark.line + 1 if mark else None, str(exc.problem or exc)) from exc
+    except yaml.YAMLError as exc:
+        raise YamlError(source, None, str(exc)) from exc
+    lines: Lines = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return data, lines
+
+
+def line_of(lines: Lines, path: tuple[Any, ...]) -> int | None:
+    """The line of `path`, or of its nearest ancestor that has one."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get((), 1)
+
+
+MAX_DEPTH = 48
+
+
+def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines) -> None:
+    if len(path) > MAX_DEPTH:
+        raise YamlError("<yaml>", node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels")
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = (
+                yaml.safe_load(yaml.serialize(key_node))
+                if not isinstance(key_node, yaml.ScalarNode)
+                else (key_node.value)
+            )
+            child = (*path, key)
+            lines[child] = key_node.start_mark.line + 1
+            _walk(value_node, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            lines[child] = item.start_mark.line + 1
+            _walk(item, child, lines)

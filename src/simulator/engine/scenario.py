@@ -1,0 +1,188 @@
+"""Scenario files: parsed, checked against the scenario JSON Schema and the API's lifecycle, with file and line."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Protocol
+
+import jsonschema
+
+from simulator.engine.lifecycle import Lifecycle, Step
+from simulator.engine.safe_yaml import Lines, YamlError, line_of, load_yaml
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+class ScenarioError(YamlError):
+    """A scenario that cannot be loaded; str() gives `file:line: reason`."""
+
+
+class ScenarioRules(Protocol):
+    """What the engine needs from an API to check a scenario (a vendor provides it)."""
+
+    name: str
+    lifecycles: Mapping[str, Lifecycle]
+    match_keys: frozenset[str]
+    data_schema: Mapping[str, Any]
+
+    def check_step(self, kind: str, step: Step) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    name: str
+    kind: str
+    match: Mapping[str, Any]
+    steps: tuple[Step, ...]
+    source: str
+    named_only: bool = False
+
+    def matches(self, attrs: Mapping[str, Any]) -> bool:
+        if self.named_only:
+            return False
+        return all(_matches(expected, attrs.get(key)) for key, expected in self.match.items())
+
+
+@dataclass(slots=True)
+class Scenario:
+    name: str
+    api: str
+    description: str
+    plans: tuple[Plan, ...]
+    data: Mapping[str, Any]
+    clock: Mapping[str, Any]
+    faults: tuple[Mapping[str, Any], ...]
+    source: str
+    text: str = field(repr=False, default="")
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "api": self.api,
+            "description": self.description,
+            "source": self.source,
+            "plans": [plan.name for plan in self.plans],
+        }
+
+
+def parse_duration(value: float | int | str) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    found = _DURATION.match(value)
+    if not found:
+        raise ValueError(f"not a duration: {value!r}")
+    return float(found.group(1)) * _UNIT_SECONDS[found.group(2)]
+
+
+_SCHEMA = json.loads(resources.files("simulator.engine").joinpath("scenario.schema.json").read_text())
+_SCHEMA_VALIDATOR = jsonschema.Draft7Validator(_SCHEMA)
+
+
+def scenario_schema() -> dict[str, Any]:
+    return _SCHEMA
+
+
+def parse_scenario(text: str, source: str, rules_by_api: Mapping[str, ScenarioRules]) -> Scenario:
+    data, lines = load_yaml(text, source)
+    if not isinstance(data, dict):
+        raise ScenarioError(source, 1, "a scenario is a mapping (api, plans, data, ...)")
+    errors = sorted(_SCHEMA_VALIDATOR.iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.path)))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        path = tuple(error.absolute_path)
+        raise ScenarioError(source, line_of(lines, path), f"{_dotted(path)}: {error.message}")
+    api = data["api"]
+    rules = rules_by_api.get(api)
+    if rules is None:
+        raise ScenarioError(
+            source, line_of(lines, ("api",)), f"unknown api {api!r}; known: {', '.join(sorted(rules_by_api))}"
+        )
+    plans = tuple(_plan(raw, index, rules, lines, source) for index, raw in enumerate(data.get("plans", [])))
+    payload = data.get("data", {})
+    if rules.data_schema:
+        found = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(rules.data_schema).iter_errors(payload))
+        if found is not None:
+            path = ("data", *found.absolute_path)
+            raise ScenarioError(source, line_of(lines, path), f"{_dotted(path)}: {found.message}")
+    return Scenario(
+        name=str(data.get("name") or Path(source).stem),
+        api=api,
+        description=str(data.get("description", "")),
+        plans=plans,
+        data=payload,
+        clock=data.get("clock", {}),
+        faults=tuple(data.get("faults", [])),
+        source=source,
+        text=text,
+    )
+
+
+def _plan(raw: dict[str, Any], index: int, rules: ScenarioRules, lines: Lines, source: str) -> Plan:
+    where = ("plans", index)
+    kind = raw.get("kind") or next(iter(rules.lifecycles))
+    lifecycle = rules.lifecycles.get(kind)
+    if lifecycle is None:
+        raise ScenarioError(
+            source,
+            line_of(lines, (*where, "kind")),
+            f"unknown kind {kind!r}; {rules.name} has {', '.join(rules.lifecycles)}",
+        )
+    for key in raw.get("match", {}):
+        if key not in rules.match_keys:
+            raise ScenarioError(
+                source,
+                line_of(lines, (*where, "match", key)),
+                f"cannot match on {key!r}; {rules.name} runs match on {', '.join(sorted(rules.match_keys))}",
+            )
+    steps = []
+    for number, step_raw in enumerate(raw["steps"]):
+        step = Step(
+            state=step_raw["state"],
+            seconds=parse_duration(step_raw["for"]) if "for" in step_raw else None,
+            reads=step_raw.get("reads"),
+            result=step_raw.get("result"),
+            message=step_raw.get("message"),
+            attrs=MappingProxyType(dict(step_raw.get("attrs", {}))),
+        )
+        problem = rules.check_step(kind, step)
+        if problem:
+            raise ScenarioError(source, line_of(lines, (*where, "steps", number)), f"step {number + 1}: {problem}")
+        steps.append(step)
+    problems = lifecycle.problems(steps)
+    if problems:
+        raise ScenarioError(source, line_of(lines, (*where, "steps")), "; ".join(problems))
+    name = raw.get("name") or f"plan-{index + 1}"
+    return Plan(
+        name=name,
+        kind=kind,
+        match=MappingProxyType(dict(raw.get("match", {}))),
+        steps=tuple(steps),
+        source=f"{source}:{line_of(lines, where)}",
+        named_only=bool(raw.get("named_only", False)),
+    )
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _matches(expected: Any, actual: Any) -> bool:
+    if actual is None:
+        return False
+    if isinstance(expected, list):
+        return any(_matches(item, actual) for item in expected)
+    if isinstance(expected, dict):
+        return isinstance(actual, Mapping) and all(_matches(value, actual.get(key)) for key, value in expected.items())
+    if isinstance(actual, list | tuple | set | frozenset):
+        return any(_matches(expected, item) for item in actual)
+    if isinstance(expected, str) and isinstance(actual, str):
+        return fnmatch.fnmatchcase(actual, expected)
+    return expected == actual or str(expected) == str(actual)

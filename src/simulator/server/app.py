@@ -1,0 +1,68 @@
+"""`create_app`: the ASGI application with every registered API on one port."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from simulator.server.dispatch import Dispatcher
+from simulator.server.runtime import Runtime
+from simulator.server.settings import Settings
+from simulator.server.wire import Scope
+
+log = logging.getLogger("jobsim")
+
+
+class JobsimApp:
+    """The root ASGI app: lifespan, then the dispatcher for every HTTP request."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.dispatcher = Dispatcher(
+            runtime.router,
+            {**runtime.vendors, runtime.control.name: runtime.control},
+            runtime.sessions,
+            runtime.settings,
+        )
+        self._asgi: Any = self.dispatcher
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._asgi(scope, receive, send)
+        elif kind == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
+    """Build the simulator. `create_app(seed=1, clock_mode="virtual")` or `create_app(Settings(...))`."""
+    from simulator.control.api import ControlApi
+    from simulator.vendors import discover
+
+    settings = replace(settings or Settings(), **overrides)
+    vendors = {cls.name: cls(options=dict(settings.vendor_options.get(cls.name, {}))) for cls in discover()}
+    if settings.apis:
+        unknown = set(settings.apis) - set(vendors)
+        if unknown:
+            raise ValueError(f"unknown API(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(vendors))}")
+        vendors = {name: vendor for name, vendor in vendors.items() if name in settings.apis}
+    runtime = Runtime(settings, vendors, ControlApi())
+    return JobsimApp(runtime)
+
+
+def describe(app: JobsimApp) -> Iterable[str]:
+    runtime = app.runtime
+    for doc in runtime.documents:
+        yield f"{doc.api}: {doc.title} at {', '.join(doc.mount_prefixes)}"

@@ -1,0 +1,168 @@
+"""The dispatcher: route by the API documents, check the request, call the vendor's handler, check the reply.
+
+Response checking runs on the handler's Python object before it is serialized, so it costs one compiled-validator
+call instead of a JSON round trip; that is why it lives here and not in an outer ASGI middleware.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.datastructures import Headers
+
+from simulator.contract.operation import RequestProblem
+from simulator.contract.router import Router
+from simulator.server.settings import Settings
+from simulator.server.wire import Scope, header, read_body, send_reply
+from simulator.vendors.base import NO_BODY, ApiError, Call, Reply, Vendor
+
+log = logging.getLogger("jobsim")
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SESSION_SCOPE_KEY = "jobsim.session"
+
+
+class ResponseContractError(AssertionError):
+    """Raised (in strict mode, to the log) when the simulator's own reply breaks its API document."""
+
+
+class Dispatcher:
+    def __init__(self, router: Router, vendors: Mapping[str, Vendor], sessions: Any, settings: Settings) -> None:
+        self.router = router
+        self.vendors = vendors
+        self.sessions = sessions
+        self.settings = settings
+        self.contract_violations = 0
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        reply, _ = await self.handle(scope, receive)
+        await send_reply(send, reply)
+
+    async def handle(self, scope: Scope, receive: Any) -> tuple[Reply, str | None]:
+        """The reply for one request, and the operationId it matched (None when it matched nothing)."""
+        method = scope["method"]
+        path = scope["path"]
+        match = self.router.match(method, path)
+        operation = match.operation
+        vendor = self.vendors.get(match.api) if match.api else None
+        if operation is None:
+            return self._unmatched(vendor, method, path, match.allowed), None
+        assert vendor is not None
+        try:
+            if match.api != "jobsim" and not vendor.accepts_token(Headers(scope=scope), self.settings.auth_tokens):
+                raise ApiError(401, "Credentials are missing or not valid.", kind="unauthorized")
+            call = await self._call(scope, receive, operation, vendor, match.path_values)
+            handler = vendor.handlers.get(operation.operation_id)
+            if handler is None:
+                return Reply(501, {"message": f"jobsim does not simulate {operation.operation_id} yet"}), None
+            reply = await handler(call)
+        except ApiError as error:
+            reply = vendor.render_error(error, operation)
+        except Exception:
+            log.exception("handler %s failed", operation.operation_id)
+            reply = vendor.render_error(ApiError(500, "jobsim: internal error", kind="internal"), operation)
+        if self.settings.response_validation != "off":
+            reply = self._checked(reply, operation, vendor)
+        return reply, operation.operation_id
+
+    async def _call(self, scope: Scope, receive: Any, operation: Any, vendor: Vendor, raw_path: dict[str, str]) -> Call:
+        query_string = scope["query_string"]
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True) if query_string else []
+        query = operation.read_query(pairs)
+        if isinstance(query, RequestProblem):
+            raise ApiError.from_problem(query)
+        path_values: Any = {}
+        if operation.path_params:
+            path_values = operation.read_path(raw_path)
+            if isinstance(path_values, RequestProblem):
+                raise ApiError.from_problem(path_values)
+        body: Any = NO_BODY
+        if scope["method"] in _BODY_METHODS:
+            raw = await read_body(scope, receive, self.settings.max_body)
+            body = self._parse_body(scope, raw, operation, vendor)
+        session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
+        return Call(
+            operation=operation,
+            session=session,
+            state=session.states.get(operation.api),
+            path=path_values,
+            query=query,
+            body=body,
+            headers=Headers(scope=scope),
+            base_url=_base_url(scope),
+        )
+
+    @staticmethod
+    def _parse_body(scope: Scope, raw: bytes, operation: Any, vendor: Vendor) -> Any:
+        if not raw.strip():
+            if operation.body_required:
+                body: Any = {}
+                problem = operation.check_body(body)
+                if problem is not None:
+                    raise ApiError.from_problem(problem)
+                return body
+            return NO_BODY
+        media = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        if operation.body_media_types and media in operation.body_media_types and "json" not in media:
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ApiError(400, "request body is not UTF-8 text", kind="malformed_request") from None
+        if media and "json" not in media and media != "application/x-www-form-urlencoded":
+            raise ApiError(
+                400, f"Content-Type {media!r} is not supported; send application/json", kind="unsupported_media_type"
+            )
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise ApiError(400, f"Malformed JSON in request body: {exc}", kind="malformed_json") from None
+        if operation.body_schema is None and not operation.body_media_types:
+            return NO_BODY
+        body = vendor.normalize_body(operation, body)
+        problem = operation.check_body(body)
+        if problem is not None:
+            raise ApiError.from_problem(problem)
+        return body
+
+    def _unmatched(self, vendor: Vendor | None, method: str, path: str, allowed: tuple[str, ...]) -> Reply:
+        if allowed:
+            error = ApiError(
+                405,
+                f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}",
+                kind="method_not_allowed",
+                headers={"Allow": ", ".join(allowed)},
+            )
+        else:
+            error = ApiError(404, f"No API found for '{method} {path}'", kind="not_found")
+        if vendor is None:
+            return Reply(error.status, {"error": error.kind, "message": error.message}, error.headers)
+        reply = vendor.render_error(error, None)
+        if error.headers:
+            reply.headers = {**(reply.headers or {}), **error.headers}
+        return reply
+
+    def _checked(self, reply: Reply, operation: Any, vendor: Vendor) -> Reply:
+        if reply.media_type != "application/json":
+            return reply
+        problem = operation.check_response(reply.status, reply.body, reply.body is not NO_BODY)
+        if problem is None:
+            return reply
+        self.contract_violations += 1
+        log.error("response breaks the API document: %s", problem)
+        if self.settings.response_validation == "warn":
+            return reply
+        return Reply(
+            500, {"error_code": "JOBSIM_CONTRACT_VIOLATION", "message": problem, "operation": operation.operation_id}
+        )
+
+
+def _base_url(scope: Scope) -> str:
+    host = header(scope, b"host")
+    if host is None:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"

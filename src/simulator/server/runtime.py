@@ -1,0 +1,98 @@
+"""The running simulator: its vendors, documents, router and sessions, and the operations the control API uses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from simulator.contract.document import ApiDocument, load_document
+from simulator.contract.router import Router
+from simulator.engine.clock import Clock
+from simulator.engine.scenario import Scenario, ScenarioError, parse_scenario
+from simulator.engine.session import Session
+from simulator.server.sessions import Sessions
+from simulator.server.settings import Settings
+from simulator.vendors.base import Vendor
+
+log = logging.getLogger("jobsim")
+
+
+class Runtime:
+    def __init__(self, settings: Settings, vendors: Mapping[str, Vendor], control: Vendor) -> None:
+        self.settings = settings
+        self.vendors: dict[str, Vendor] = dict(vendors)
+        self.control = control
+        self.documents: list[ApiDocument] = []
+        for vendor in [*self.vendors.values(), control]:
+            for spec_file in vendor.spec_files:
+                stem = Path(spec_file).stem
+                path = settings.spec_overrides.get(stem) or settings.specs_dir / spec_file
+                self.documents.append(load_document(Path(path), vendor.name))
+        operations = [op for doc in self.documents for op in doc.operations]
+        prefixes = [(prefix, doc.api) for doc in self.documents for prefix in doc.mount_prefixes]
+        self.router = Router(operations, prefixes)
+        self.startup_scenarios = [self.read_scenario(ref) for ref in self._startup_refs()]
+        self.sessions = Sessions(self._new_session)
+
+    # --- scenarios ------------------------------------------------------------------------------------------
+    def read_scenario(self, ref: str) -> Scenario:
+        """A scenario by path, by `api/name`, or by name alone (searched in the bundled scenarios)."""
+        path = self.find_scenario(ref)
+        return parse_scenario(path.read_text(encoding="utf-8"), str(path), self.vendors)
+
+    def parse(self, text: str, source: str) -> Scenario:
+        return parse_scenario(text, source, self.vendors)
+
+    def find_scenario(self, ref: str) -> Path:
+        candidate = Path(ref)
+        if candidate.is_file():
+            return candidate
+        root = self.settings.scenarios_dir
+        for option in (root / f"{ref}.yaml", root / ref):
+            if option.is_file():
+                return option
+        named = sorted(root.glob(f"*/{ref}.yaml"))
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            choices = ", ".join(f"{p.parent.name}/{p.stem}" for p in named)
+            raise ScenarioError(ref, None, f"scenario name is ambiguous: {choices}")
+        raise ScenarioError(ref, None, "no such scenario file or name (see `jobsim scenarios`)")
+
+    def available_scenarios(self) -> list[dict[str, str]]:
+        out = []
+        for path in sorted(self.settings.scenarios_dir.glob("*/*.yaml")):
+            if path.parent.name in self.vendors:
+                out.append({"api": path.parent.name, "name": path.stem, "ref": f"{path.parent.name}/{path.stem}"})
+        return out
+
+    def apply(self, session: Session, scenario: Scenario) -> None:
+        vendor = self.vendors[scenario.api]
+        session.plans.add(scenario)
+        if scenario.clock:
+            session.clock.configure(mode=scenario.clock.get("mode"), speed=scenario.clock.get("speed"))
+        vendor.load_data(session.states[vendor.name], session, scenario)
+
+    def _startup_refs(self) -> list[str]:
+        refs = []
+        if self.settings.load_defaults:
+            for vendor in self.vendors.values():
+                if (
+                    vendor.default_scenario
+                    and (self.settings.scenarios_dir / vendor.name / f"{vendor.default_scenario}.yaml").is_file()
+                ):
+                    refs.append(f"{vendor.name}/{vendor.default_scenario}")
+        refs.extend(self.settings.scenarios)
+        return refs
+
+    # --- sessions -------------------------------------------------------------------------------------------
+    def _new_session(self, session_id: str, clock: Clock | None) -> Session:
+        clock = clock or Clock(self.settings.clock_mode, self.settings.speed)
+        session = Session(session_id, clock, self.settings.seed)
+        for vendor in self.vendors.values():
+            session.states[vendor.name] = vendor.new_state(session)
+        session.states[self.control.name] = self
+        for scenario in self.startup_scenarios:
+            self.apply(session, scenario)
+        return session

@@ -1,0 +1,31 @@
+"""Everything `jobsim serve` and `create_app` can be told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from simulator.server.resources import bundled_dir
+
+ResponseValidation = Literal["off", "warn", "strict"]
+
+
+@dataclass(slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    scenarios: tuple[str, ...] = ()
+    load_defaults: bool = True
+    seed: int | None = None
+    speed: float = 1.0
+    clock_mode: Literal["real", "virtual"] = "real"
+    max_body: int = 10 * 1024 * 1024
+    response_validation: ResponseValidation = "strict"
+    log_requests: bool = False
+    auth_tokens: frozenset[str] = frozenset()
+    apis: tuple[str, ...] = ()
+    spec_overrides: dict[str, Path] = field(default_factory=dict)
+    vendor_options: dict[str, dict[str, object]] = field(default_factory=dict)
+    specs_dir: Path = field(default_factory=lambda: bundled_dir("specs"))
+    scenarios_dir: Path = field(default_factory=lambda: bundled_dir("scenarios"))

@@ -1,0 +1,70 @@
+"""Reading request bodies within a limit and writing replies, on raw ASGI messages (the hot path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from simulator.vendors.base import NO_BODY, ApiError, Reply
+
+Scope = dict[str, Any]
+
+
+async def read_body(scope: Scope, receive: Any, limit: int) -> bytes:
+    """The whole body, or ApiError 413 as soon as it is known to exceed `limit` (never reading past it)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                raise ApiError(400, "Content-Length is not a number", kind="malformed_request") from None
+            if declared > limit:
+                raise ApiError(
+                    413, f"Request body of {declared} bytes exceeds the limit of {limit} bytes", kind="too_large"
+                )
+            break
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ApiError(400, "client disconnected", kind="malformed_request")
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, f"Request body exceeds the limit of {limit} bytes", kind="too_large")
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def encode(reply: Reply) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    headers: list[tuple[bytes, bytes]] = []
+    if reply.body is NO_BODY:
+        payload = b""
+    elif isinstance(reply.body, bytes | str) and reply.media_type != "application/json":
+        payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
+        headers.append((b"content-type", reply.media_type.encode()))
+    else:
+        payload = orjson.dumps(reply.body)
+        headers.append((b"content-type", b"application/json"))
+    headers.append((b"content-length", str(len(payload)).encode()))
+    if reply.headers:
+        headers.extend((k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in reply.headers.items())
+    return payload, headers
+
+
+async def send_reply(send: Any, reply: Reply) -> None:
+    payload, headers = encode(reply)
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,148 @@
+"""What a vendor package provides, and what its handlers receive and return."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from starlette.datastructures import Headers
+
+from simulator.contract.operation import Operation, RequestProblem
+from simulator.engine.lifecycle import Lifecycle, Step
+from simulator.engine.scenario import Scenario
+from simulator.engine.session import Session
+
+
+class _NoBody:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_BODY"
+
+
+NO_BODY: Any = _NoBody()
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a handler answers: a status, a JSON-able body (or NO_BODY) and extra headers."""
+
+    status: int = 200
+    body: Any = NO_BODY
+    headers: Mapping[str, str] | None = None
+    media_type: str = "application/json"
+
+
+class ApiError(Exception):
+    """An error a handler raises; the vendor renders it in its own error shape.
+
+    `code` is the vendor's own error code when the handler knows it; `kind` is the vendor-neutral reason used when
+    the contract layer raises it (invalid_parameter, missing_parameter, malformed_json, not_found, ...).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        kind: str | None = None,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code, self.kind = status, message, code, kind
+        self.field, self.headers = field, headers
+
+    @classmethod
+    def from_problem(cls, problem: RequestProblem) -> ApiError:
+        return cls(problem.status, problem.message, kind=problem.kind, field=problem.field)
+
+
+@dataclass(slots=True)
+class Call:
+    """Everything a handler may read about one request, already validated against the API document."""
+
+    operation: Operation
+    session: Session
+    state: Any
+    path: dict[str, Any]
+    query: dict[str, Any]
+    body: Any
+    headers: Headers
+    base_url: str
+
+    @property
+    def now(self) -> float:
+        return self.session.clock.now()
+
+
+Handler = Callable[[Call], Awaitable[Reply]]
+
+
+class HandlerTable:
+    """Handlers by operationId, filled with the `@handlers.operation("id")` decorator."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+
+    def operation(self, operation_id: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if operation_id in self._handlers:
+                raise ValueError(f"two handlers for {operation_id}")
+            self._handlers[operation_id] = handler
+            return handler
+
+        return register
+
+    def get(self, operation_id: str) -> Handler | None:
+        return self._handlers.get(operation_id)
+
+    def __contains__(self, operation_id: str) -> bool:
+        return operation_id in self._handlers
+
+    def ids(self) -> list[str]:
+        return sorted(self._handlers)
+
+
+@dataclass
+class Vendor:
+    """A vendor API as a plug-in. Subclasses set the class attributes and override the hooks they need."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    spec_files: ClassVar[tuple[str, ...]]
+    lifecycles: ClassVar[Mapping[str, Lifecycle]]
+    match_keys: ClassVar[frozenset[str]] = frozenset({"name", "id"})
+    data_schema: ClassVar[Mapping[str, Any]] = {}
+    default_scenario: ClassVar[str | None] = "default"
+    handlers: ClassVar[HandlerTable]
+
+    options: dict[str, Any] = field(default_factory=dict)
+
+    # --- state ----------------------------------------------------------------------------------------------
+    def new_state(self, session: Session) -> Any:
+        raise NotImplementedError
+
+    def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
+        """Apply a scenario's `data` section (sample jobs, runs, users) to a session's state."""
+
+    # --- checks ---------------------------------------------------------------------------------------------
+    def check_step(self, kind: str, step: Step) -> str | None:
+        return None
+
+    def normalize_body(self, operation: Operation, body: Any) -> Any:
+        """Adjust a parsed body before validation (for clients that send near-miss types)."""
+        return body
+
+    def accepts_token(self, headers: Headers, tokens: frozenset[str]) -> bool:
+        if not tokens:
+            return True
+        value = headers.get("authorization", "")
+        scheme, _, token = value.partition(" ")
+        return scheme.lower() == "bearer" and token.strip() in tokens
+
+    # --- errors ---------------------------------------------------------------------------------------------
+    def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
+        raise NotImplementedError

@@ -1,0 +1,60 @@
+"""The `data` section of Databricks scenarios: jobs to pre-create and runs they already had."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.engine.scenario import Scenario, parse_duration
+from simulator.engine.session import Session
+from simulator.vendors.databricks.handlers import new_job, start_run
+from simulator.vendors.databricks.model import DatabricksState
+
+DATA_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "jobs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["settings"],
+                "additionalProperties": False,
+                "properties": {
+                    "settings": {"type": "object", "description": "JobSettings, as jobs/create takes them."},
+                    "runs": {
+                        "type": "array",
+                        "description": "Runs the job already had: started `ago` before start-up, following `plan`.",
+                        "items": {
+                            "type": "object",
+                            "required": ["ago"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "ago": {"type": ["number", "string"]},
+                                "plan": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def load_sample_data(state: DatabricksState, session: Session, scenario: Scenario) -> None:
+    now = session.now()
+    for entry in scenario.data.get("jobs", []):
+        job = new_job(state, session, now, dict(entry["settings"]))
+        for past in sorted(entry.get("runs", []), key=lambda r: -parse_duration(r["ago"])):
+            run = start_run(
+                state,
+                session,
+                now - parse_duration(past["ago"]),
+                job=job,
+                run_type="JOB_RUN",
+                run_name=job.name,
+                tasks=job.settings.get("tasks", []),
+                body={},
+                plan_name=past.get("plan"),
+            )
+            run.timeline.observe(now)
