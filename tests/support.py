@@ -38,8 +38,9 @@ class RunningServer:
         httpx.post(f"{self.url}/_sim/reset").raise_for_status()
 
     def load(self, yaml_text: str) -> dict[str, Any]:
-        reply = httpx.post(f"{self.url}/_sim/scenarios", content=yaml_text,
-                           headers={"Content-Type": "application/yaml"})
+        reply = httpx.post(
+            f"{self.url}/_sim/scenarios", content=yaml_text, headers={"Content-Type": "application/yaml"}
+        )
         reply.raise_for_status()
         return reply.json()
 

@@ -11,8 +11,9 @@ from databricks.sdk.service import jobs
 
 from tests.support import RunningServer, running_server
 
-NOTEBOOK_TASK = jobs.Task(task_key="main", notebook_task=jobs.NotebookTask(notebook_path="/Users/me/nb"),
-                          existing_cluster_id="0101-abc")
+NOTEBOOK_TASK = jobs.Task(
+    task_key="main", notebook_task=jobs.NotebookTask(notebook_path="/Users/me/nb"), existing_cluster_id="0101-abc"
+)
 
 
 def client(server: RunningServer) -> WorkspaceClient:
@@ -63,8 +64,12 @@ def test_run_now_result_succeeds_within_seconds(w: WorkspaceClient) -> None:
 
 
 def test_submit_result_succeeds(w: WorkspaceClient) -> None:
-    run = w.jobs.submit(run_name="adhoc", tasks=[jobs.SubmitTask(
-        task_key="t", notebook_task=jobs.NotebookTask(notebook_path="/x"), existing_cluster_id="c")]).result()
+    run = w.jobs.submit(
+        run_name="adhoc",
+        tasks=[
+            jobs.SubmitTask(task_key="t", notebook_task=jobs.NotebookTask(notebook_path="/x"), existing_cluster_id="c")
+        ],
+    ).result()
     assert run.run_type == jobs.RunType.SUBMIT_RUN
     assert run.state.result_state == jobs.RunResultState.SUCCESS
 
@@ -91,10 +96,15 @@ def test_missing_ids_raise_resource_does_not_exist(w: WorkspaceClient) -> None:
 
 def test_update_reset_delete(w: WorkspaceClient) -> None:
     job = w.jobs.create(name="sdk-edit", tasks=[NOTEBOOK_TASK], tags={"a": "1"}, timeout_seconds=10)
-    second = jobs.Task(task_key="second", notebook_task=jobs.NotebookTask(notebook_path="/y"),
-                       depends_on=[jobs.TaskDependency(task_key="main")], existing_cluster_id="c")
-    w.jobs.update(job.job_id, new_settings=jobs.JobSettings(tasks=[second], timeout_seconds=60),
-                  fields_to_remove=["tags"])
+    second = jobs.Task(
+        task_key="second",
+        notebook_task=jobs.NotebookTask(notebook_path="/y"),
+        depends_on=[jobs.TaskDependency(task_key="main")],
+        existing_cluster_id="c",
+    )
+    w.jobs.update(
+        job.job_id, new_settings=jobs.JobSettings(tasks=[second], timeout_seconds=60), fields_to_remove=["tags"]
+    )
     updated = w.jobs.get(job.job_id).settings
     assert [t.task_key for t in updated.tasks] == ["main", "second"]
     assert updated.timeout_seconds == 60
@@ -142,8 +152,18 @@ def test_internal_error_scenario_raises_operation_failed() -> None:
 
 def test_timeout_scenario() -> None:
     with running_server(scenarios=("databricks/timeout",)) as slow:
-        run = client(slow).jobs.submit(run_name="slow", tasks=[jobs.SubmitTask(
-            task_key="t", notebook_task=jobs.NotebookTask(notebook_path="/x"), existing_cluster_id="c")]).result()
+        run = (
+            client(slow)
+            .jobs.submit(
+                run_name="slow",
+                tasks=[
+                    jobs.SubmitTask(
+                        task_key="t", notebook_task=jobs.NotebookTask(notebook_path="/x"), existing_cluster_id="c"
+                    )
+                ],
+            )
+            .result()
+        )
         assert run.state.result_state == jobs.RunResultState.TIMEDOUT
         assert run.state.user_cancelled_or_timedout is True
 

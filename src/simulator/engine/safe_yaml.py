@@ -8,6 +8,7 @@ import yaml
 
 MAX_YAML_BYTES = 1024 * 1024
 MAX_ALIASES = 64
+MAX_NODES = 200_000
 
 
 class YamlError(ValueError):
@@ -29,6 +30,8 @@ def load_yaml(text: str, source: str) -> tuple[Any, Lines]:
         if aliases > MAX_ALIASES:
             raise YamlError(source, None, f"too many YAML aliases ({aliases} > {MAX_ALIASES})")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None and _expanded_size(node, {}, 0) > MAX_NODES:
+            raise YamlError(source, None, f"YAML aliases expand to more than {MAX_NODES} nodes")
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -51,6 +54,24 @@ def line_of(lines: Lines, path: tuple[Any, ...]) -> int | None:
 
 
 MAX_DEPTH = 48
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], depth: int) -> int:
+    """How many nodes the document has once every alias is expanded (shared nodes are counted once each use)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if depth > MAX_DEPTH:
+        raise YamlError("<yaml>", node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels")
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            total += _expanded_size(key_node, sizes, depth + 1) + _expanded_size(value_node, sizes, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            total += _expanded_size(item, sizes, depth + 1)
+    sizes[id(node)] = total
+    return total
 
 
 def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines) -> None:

@@ -91,7 +91,12 @@ def scenario_schema() -> dict[str, Any]:
 
 
 def parse_scenario(text: str, source: str, rules_by_api: Mapping[str, ScenarioRules]) -> Scenario:
-    data, lines = load_yaml(text, source)
+    try:
+        data, lines = load_yaml(text, source)
+    except ScenarioError:
+        raise
+    except YamlError as exc:
+        raise ScenarioError(source, exc.line, exc.reason) from None
     if not isinstance(data, dict):
         raise ScenarioError(source, 1, "a scenario is a mapping (api, plans, data, ...)")
     errors = sorted(_SCHEMA_VALIDATOR.iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.path)))

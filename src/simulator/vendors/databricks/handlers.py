@@ -13,7 +13,7 @@ from simulator.engine.session import Session
 from simulator.vendors.base import ApiError, Call, HandlerTable, Reply
 from simulator.vendors.databricks import render
 from simulator.vendors.databricks.lifecycle import DEFAULT_PLAN, RUN, TERMINAL
-from simulator.vendors.databricks.model import DatabricksState, Job, Run, TaskRun
+from simulator.vendors.databricks.model import DatabricksState, Job, Repair, Run, TaskRun
 
 handlers = HandlerTable()
 API = "databricks"
@@ -69,7 +69,9 @@ def start_offset(call: Call) -> int:
         try:
             return decode_offset(token)
         except BadToken:
-            raise invalid(f"Invalid page token: {token!r}", "page_token") from None
+            raise invalid(
+                f"Invalid value for parameter 'page_token': {token!r} is not a token this server issued.", "page_token"
+            ) from None
     return int(call.query.get("offset", 0))
 
 
@@ -351,6 +353,60 @@ async def delete_run(call: Call) -> Reply:
         )
     call.state.delete_run(run)
     return EMPTY
+
+
+@handlers.operation("jobsRepairRun")
+async def repair_run(call: Call) -> Reply:
+    body = call.body
+    run = find_run(call, body["run_id"])
+    if run.timeline.state not in TERMINAL:
+        raise invalid(
+            f"Run {run.run_id} is still in progress ({run.timeline.state}); only a run that is not in progress "
+            "can be repaired.",
+            "run_id",
+        )
+    if body.get("rerun_tasks") and body.get("rerun_all_failed_tasks"):
+        raise invalid("Only one of rerun_tasks or rerun_all_failed_tasks can be set.", "rerun_tasks")
+    latest = run.repairs[-1].repair_id if run.repairs else None
+    given = body.get("latest_repair_id")
+    if latest is not None and given != latest:
+        raise invalid(
+            f"latest_repair_id must be {latest}, the id of the latest repair of run {run.run_id}.", "latest_repair_id"
+        )
+    if latest is None and given is not None:
+        raise invalid(
+            f"Run {run.run_id} has no repair {given}; omit latest_repair_id on the first repair.", "latest_repair_id"
+        )
+    keys = {task.task_key for task in run.tasks}
+    if body.get("rerun_all_failed_tasks"):
+        step = run.timeline.step
+        failed = step.state == "INTERNAL_ERROR" or step.result not in ("SUCCESS", None)
+        chosen = sorted(keys) if failed else []
+    else:
+        chosen = list(body.get("rerun_tasks", []))
+        unknown = sorted(set(chosen) - keys)
+        if unknown:
+            raise invalid(f"Task(s) {', '.join(unknown)} are not part of run {run.run_id}.", "rerun_tasks")
+    if not chosen:
+        raise invalid(
+            "Nothing to repair: give rerun_tasks, or rerun_all_failed_tasks for a run with failed tasks.",
+            "rerun_tasks",
+        )
+    session = call.session
+    attrs = {"name": run.run_name, "id": run.run_id, "job_id": run.job_id, "run_type": run.run_type, "task_key": chosen}
+    plan = session.plans.find(API, "run", attrs)
+    if run.original is None:
+        run.original = run.timeline
+        run.original_task_run_ids = [task.run_id for task in run.tasks]
+    rerun_ids = []
+    for task in run.tasks:
+        if task.task_key in chosen:
+            task.run_id = session.ids.next_int("databricks.run", 5001)
+            rerun_ids.append(task.run_id)
+    run.timeline = Timeline(RUN, plan.steps if plan else DEFAULT_PLAN, call.now)
+    repair_id = session.ids.next_int("databricks.repair", 9001)
+    run.repairs.append(Repair(repair_id, run.timeline, rerun_ids))
+    return Reply(200, {"repair_id": repair_id})
 
 
 @handlers.operation("jobsExportRun")

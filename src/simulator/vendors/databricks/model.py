@@ -32,6 +32,13 @@ class TaskRun:
 
 
 @dataclass(slots=True)
+class Repair:
+    repair_id: int
+    timeline: Timeline
+    task_run_ids: list[int]
+
+
+@dataclass(slots=True)
 class Run:
     run_id: int
     job_id: int | None
@@ -45,10 +52,14 @@ class Run:
     overriding_parameters: dict[str, Any] = field(default_factory=dict)
     idempotency_token: str | None = None
     description: str | None = None
+    original: Timeline | None = None
+    original_task_run_ids: list[int] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
 
     @property
     def start_ms(self) -> int:
-        return int(self.timeline.started_at * 1000)
+        first = self.original or self.timeline
+        return int(first.started_at * 1000)
 
 
 @dataclass(slots=True)

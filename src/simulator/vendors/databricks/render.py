@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.engine.lifecycle import Timeline
 from simulator.vendors.databricks.lifecycle import STATUS_STATE, TERMINAL, TERMINATION
 from simulator.vendors.databricks.model import Job, Run
 
@@ -31,9 +32,9 @@ def job(record: Job, *, expand_tasks: bool = True) -> dict[str, Any]:
     }
 
 
-def run_state(record: Run) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The deprecated `state` object and the v2 `status` object of a run at its last observation."""
-    step = record.timeline.step
+def run_state(timeline: Timeline) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The deprecated `state` object and the v2 `status` object of a timeline at its last observation."""
+    step = timeline.step
     life = step.state
     state: dict[str, Any] = {
         "life_cycle_state": life,
@@ -61,7 +62,7 @@ def run_state(record: Run) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def run(record: Run, base_url: str, *, include_tasks: bool = True, include_history: bool = False) -> dict[str, Any]:
     timeline = record.timeline
-    state, status = run_state(record)
+    state, status = run_state(timeline)
     start = record.start_ms
     ended = timeline.ended_at()
     end_ms = int(ended * 1000) if ended is not None else 0
@@ -99,17 +100,33 @@ def run(record: Run, base_url: str, *, include_tasks: bool = True, include_histo
     if include_tasks:
         body["tasks"] = [_task(record, task, state, status, start, end_ms, base_url) for task in record.tasks]
     if include_history:
-        body["repair_history"] = [
-            {
-                "type": "ORIGINAL",
-                "start_time": start,
-                "end_time": end_ms,
-                "state": state,
-                "status": status,
-                "task_run_ids": [t.run_id for t in record.tasks],
-            }
-        ]
+        body["repair_history"] = repair_history(record)
     return body
+
+
+def repair_history(record: Run) -> list[dict[str, Any]]:
+    if not record.repairs:
+        return [_history_item("ORIGINAL", None, record.timeline, [t.run_id for t in record.tasks])]
+    assert record.original is not None
+    items = [_history_item("ORIGINAL", None, record.original, record.original_task_run_ids)]
+    items.extend(_history_item("REPAIR", r.repair_id, r.timeline, r.task_run_ids) for r in record.repairs)
+    return items
+
+
+def _history_item(kind: str, repair_id: int | None, timeline: Timeline, task_run_ids: list[int]) -> dict[str, Any]:
+    state, status = run_state(timeline)
+    ended = timeline.ended_at()
+    item: dict[str, Any] = {
+        "type": kind,
+        "start_time": int(timeline.started_at * 1000),
+        "end_time": int(ended * 1000) if ended is not None else 0,
+        "state": state,
+        "status": status,
+        "task_run_ids": task_run_ids,
+    }
+    if repair_id is not None:
+        item["id"] = repair_id
+    return item
 
 
 def _task(
