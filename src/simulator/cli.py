@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -149,6 +150,9 @@ def serve(args: argparse.Namespace) -> int:
         "; ".join(describe(app)),
         ", ".join(scenarios) or "none",
     )
+    # uvicorn re-raises the stop signal after its graceful shutdown; a quiet handler makes that an exit 0.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, lambda *_: None)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=args.log_requests, lifespan="on")
     return 0
 

@@ -48,6 +48,8 @@ def to_json_schema(node: Any) -> Any:
     for key, value in node.items():
         if key in _ANNOTATIONS or key.startswith("x-"):
             continue
+        if key == "required" and not isinstance(value, list):
+            continue  # Swagger 2 style `required: true` on a property: meaningless in a schema object
         if key in ("properties", "patternProperties", "definitions"):
             out[key] = {name: to_json_schema(sub) for name, sub in value.items()}
         elif key in ("items", "additionalProperties", "not", "allOf", "anyOf", "oneOf"):

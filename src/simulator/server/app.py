@@ -25,6 +25,7 @@ class JobsimApp:
             {**runtime.vendors, runtime.control.name: runtime.control},
             runtime.sessions,
             runtime.settings,
+            runtime.handler_aliases,
         )
         self._asgi: Any = self.dispatcher
 

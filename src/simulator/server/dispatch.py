@@ -31,7 +31,15 @@ class ResponseContractError(AssertionError):
 
 
 class Dispatcher:
-    def __init__(self, router: Router, vendors: Mapping[str, Vendor], sessions: Any, settings: Settings) -> None:
+    def __init__(
+        self,
+        router: Router,
+        vendors: Mapping[str, Vendor],
+        sessions: Any,
+        settings: Settings,
+        aliases: Mapping[tuple[str, str], str] | None = None,
+    ) -> None:
+        self.aliases = aliases or {}
         self.router = router
         self.vendors = vendors
         self.sessions = sessions
@@ -56,7 +64,9 @@ class Dispatcher:
             if match.api != "jobsim" and not vendor.accepts_token(Headers(scope=scope), self.settings.auth_tokens):
                 raise ApiError(401, "Credentials are missing or not valid.", kind="unauthorized")
             call = await self._call(scope, receive, operation, vendor, match.path_values)
-            handler = vendor.handlers.get(operation.operation_id)
+            handler = vendor.handlers.get(operation.operation_id) or vendor.handlers.get(
+                self.aliases.get((operation.method, operation.path), "")
+            )
             if handler is None:
                 return Reply(501, {"message": f"jobsim does not simulate {operation.operation_id} yet"}), None
             reply = await handler(call)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from simulator.contract.document import ApiDocument, load_document
+from simulator.contract.document import ApiDocument, SpecError, load_document
 from simulator.contract.router import Router
 from simulator.engine.clock import Clock
 from simulator.engine.scenario import Scenario, ScenarioError, parse_scenario
@@ -24,11 +24,18 @@ class Runtime:
         self.vendors: dict[str, Vendor] = dict(vendors)
         self.control = control
         self.documents: list[ApiDocument] = []
+        self.handler_aliases: dict[tuple[str, str], str] = {}
         for vendor in [*self.vendors.values(), control]:
             for spec_file in vendor.spec_files:
-                stem = Path(spec_file).stem
-                path = settings.spec_overrides.get(stem) or settings.specs_dir / spec_file
-                self.documents.append(load_document(Path(path), vendor.name))
+                bundled = settings.specs_dir / spec_file
+                override = settings.spec_overrides.get(Path(spec_file).stem)
+                if override:
+                    self.documents.append(_load_users_document(Path(override), vendor.name))
+                    # A user's own document may name operations differently: serve them by method and path.
+                    for op in load_document(bundled, vendor.name).operations:
+                        self.handler_aliases[(op.method, op.path)] = op.operation_id
+                else:
+                    self.documents.append(load_document(bundled, vendor.name))
         operations = [op for doc in self.documents for op in doc.operations]
         prefixes = [(prefix, doc.api) for doc in self.documents for prefix in doc.mount_prefixes]
         self.router = Router(operations, prefixes)
@@ -96,3 +103,12 @@ class Runtime:
         for scenario in self.startup_scenarios:
             self.apply(session, scenario)
         return session
+
+
+def _load_users_document(path: Path, api: str) -> ApiDocument:
+    """A user's own document is served even when it breaks the OpenAPI rules (vendor files often do); we warn."""
+    try:
+        return load_document(path, api)
+    except SpecError as exc:
+        log.warning("%s (serving it anyway)", str(exc).splitlines()[0])
+        return load_document(path, api, check=False)
