@@ -112,6 +112,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from simulator.server.app import create_app, describe
+    from simulator.server.protocol import JobsimHttpProtocol
 
     overrides = {}
     for item in args.spec:
@@ -153,7 +154,15 @@ def serve(args: argparse.Namespace) -> int:
     # uvicorn re-raises the stop signal after its graceful shutdown; a quiet handler makes that an exit 0.
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, lambda *_: None)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=args.log_requests, lifespan="on")
+    uvicorn.run(
+        app,
+        http=JobsimHttpProtocol,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=args.log_requests,
+        lifespan="on",
+    )
     return 0
 
 

@@ -64,6 +64,7 @@ async def health(call: Call) -> Reply:
             "apis": sorted(runtime.vendors),
             "session": call.session.id,
             "sessions": len(runtime.sessions.ids()),
+            "contract_violations": runtime.metrics.contract_violations,
         },
     )
 
@@ -173,3 +174,8 @@ async def get_spec(call: Call) -> Reply:
     if extension == "json":
         return Reply(200, doc.as_json(), media_type="application/json; charset=utf-8")
     return Reply(200, doc.as_yaml(), media_type="application/yaml")
+
+
+from simulator.control import tools as _tools  # noqa: E402  (registers the testing-tool handlers)
+
+del _tools

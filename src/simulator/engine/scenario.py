@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import jsonschema
 
+from simulator.engine.faults import FAULT_RULE_SCHEMA
 from simulator.engine.lifecycle import Lifecycle, Step
 from simulator.engine.safe_yaml import Lines, YamlError, line_of, load_yaml
 
@@ -84,6 +85,7 @@ def parse_duration(value: float | int | str) -> float:
 
 _SCHEMA = json.loads(resources.files("simulator.engine").joinpath("scenario.schema.json").read_text())
 _SCHEMA_VALIDATOR = jsonschema.Draft7Validator(_SCHEMA)
+_FAULT_VALIDATOR = jsonschema.Draft7Validator(FAULT_RULE_SCHEMA)
 
 
 def scenario_schema() -> dict[str, Any]:
@@ -111,6 +113,11 @@ def parse_scenario(text: str, source: str, rules_by_api: Mapping[str, ScenarioRu
             source, line_of(lines, ("api",)), f"unknown api {api!r}; known: {', '.join(sorted(rules_by_api))}"
         )
     plans = tuple(_plan(raw, index, rules, lines, source) for index, raw in enumerate(data.get("plans", [])))
+    for index, rule in enumerate(data.get("faults", [])):
+        found = jsonschema.exceptions.best_match(_FAULT_VALIDATOR.iter_errors(rule))
+        if found is not None:
+            path = ("faults", index, *found.absolute_path)
+            raise ScenarioError(source, line_of(lines, path), f"{_dotted(path)}: {found.message}")
     payload = data.get("data", {})
     if rules.data_schema:
         found = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(rules.data_schema).iter_errors(payload))

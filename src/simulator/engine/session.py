@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from typing import Any
 
 from simulator.engine.clock import Clock
+from simulator.engine.faults import FaultBook
 from simulator.engine.ids import IdSource
+from simulator.engine.journal import Journal
 from simulator.engine.scenario import Plan, Scenario
 
 
@@ -47,15 +50,27 @@ class PlanBook:
 
 
 class Session:
-    __slots__ = ("clock", "id", "ids", "plans", "seed", "states")
+    """One isolated world: its own clock, ids, plans, vendor states, request journal and fault rules."""
 
-    def __init__(self, session_id: str, clock: Clock, seed: int | None) -> None:
+    __slots__ = ("clock", "faults", "id", "ids", "journal", "plans", "seed", "states")
+
+    def __init__(
+        self,
+        session_id: str,
+        clock: Clock,
+        seed: int | None,
+        *,
+        journal_size: int = 10_000,
+        journal_enabled: bool = True,
+    ) -> None:
         self.id = session_id
         self.clock = clock
         self.seed = seed
         self.ids = IdSource(seed)
         self.plans = PlanBook()
         self.states: dict[str, Any] = {}
+        self.journal = Journal(journal_size, journal_enabled)
+        self.faults = FaultBook(random.Random(seed))
 
     def now(self) -> float:
         return self.clock.now()

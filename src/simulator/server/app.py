@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from simulator.server.dispatch import Dispatcher
+from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
 from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
 from simulator.server.wire import Scope
@@ -20,14 +21,14 @@ class JobsimApp:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        vendors = {**runtime.vendors, runtime.control.name: runtime.control}
         self.dispatcher = Dispatcher(
-            runtime.router,
-            {**runtime.vendors, runtime.control.name: runtime.control},
-            runtime.sessions,
-            runtime.settings,
-            runtime.handler_aliases,
+            runtime.router, vendors, runtime.sessions, runtime.settings, runtime.handler_aliases, runtime.metrics
         )
-        self._asgi: Any = self.dispatcher
+        faults = FaultInjection(
+            self.dispatcher, runtime.router, runtime.vendors, runtime.metrics, runtime.settings.max_body
+        )
+        self._asgi: Any = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions)
 
     @property
     def settings(self) -> Settings:

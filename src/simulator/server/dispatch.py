@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 
 from simulator.contract.operation import RequestProblem
 from simulator.contract.router import Router
+from simulator.server.metrics import Metrics
 from simulator.server.settings import Settings
 from simulator.server.wire import Scope, header, read_body, send_reply
 from simulator.vendors.base import NO_BODY, ApiError, Call, Reply, Vendor
@@ -23,6 +24,16 @@ from simulator.vendors.base import NO_BODY, ApiError, Call, Reply, Vendor
 log = logging.getLogger("jobsim")
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_REQUEST_PROBLEMS = frozenset(
+    {
+        "invalid_parameter",
+        "missing_parameter",
+        "malformed_json",
+        "malformed_request",
+        "unsupported_media_type",
+        "too_large",
+    }
+)
 SESSION_SCOPE_KEY = "jobsim.session"
 
 
@@ -38,28 +49,30 @@ class Dispatcher:
         sessions: Any,
         settings: Settings,
         aliases: Mapping[tuple[str, str], str] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.aliases = aliases or {}
+        self.metrics = metrics or Metrics()
         self.router = router
         self.vendors = vendors
         self.sessions = sessions
         self.settings = settings
-        self.contract_violations = 0
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        reply, _ = await self.handle(scope, receive)
-        await send_reply(send, reply)
+        await send_reply(send, await self.handle(scope, receive))
 
-    async def handle(self, scope: Scope, receive: Any) -> tuple[Reply, str | None]:
-        """The reply for one request, and the operationId it matched (None when it matched nothing)."""
+    async def handle(self, scope: Scope, receive: Any) -> Reply:
+        """The reply for one request; the matched API and operationId are left in the scope for the journal."""
         method = scope["method"]
         path = scope["path"]
         match = self.router.match(method, path)
         operation = match.operation
         vendor = self.vendors.get(match.api) if match.api else None
+        scope["jobsim.api"] = match.api
         if operation is None:
-            return self._unmatched(vendor, method, path, match.allowed), None
+            return self._unmatched(vendor, method, path, match.allowed)
         assert vendor is not None
+        scope["jobsim.operation"] = operation.operation_id
         try:
             if match.api != "jobsim" and not vendor.accepts_token(Headers(scope=scope), self.settings.auth_tokens):
                 raise ApiError(401, "Credentials are missing or not valid.", kind="unauthorized")
@@ -68,16 +81,18 @@ class Dispatcher:
                 self.aliases.get((operation.method, operation.path), "")
             )
             if handler is None:
-                return Reply(501, {"message": f"jobsim does not simulate {operation.operation_id} yet"}), None
+                return Reply(501, {"message": f"jobsim does not simulate {operation.operation_id} yet"})
             reply = await handler(call)
         except ApiError as error:
+            if error.kind in _REQUEST_PROBLEMS:
+                self.metrics.validation_failures[(operation.api, operation.operation_id)] += 1
             reply = vendor.render_error(error, operation)
         except Exception:
             log.exception("handler %s failed", operation.operation_id)
             reply = vendor.render_error(ApiError(500, "jobsim: internal error", kind="internal"), operation)
         if self.settings.response_validation != "off":
             reply = self._checked(reply, operation, vendor)
-        return reply, operation.operation_id
+        return reply
 
     async def _call(self, scope: Scope, receive: Any, operation: Any, vendor: Vendor, raw_path: dict[str, str]) -> Call:
         query_string = scope["query_string"]
@@ -161,7 +176,7 @@ class Dispatcher:
         problem = operation.check_response(reply.status, reply.body, reply.body is not NO_BODY)
         if problem is None:
             return reply
-        self.contract_violations += 1
+        self.metrics.contract_violations += 1
         log.error("response breaks the API document: %s", problem)
         if self.settings.response_validation == "warn":
             return reply

@@ -11,6 +11,7 @@ from simulator.contract.router import Router
 from simulator.engine.clock import Clock
 from simulator.engine.scenario import Scenario, ScenarioError, parse_scenario
 from simulator.engine.session import Session
+from simulator.server.metrics import Metrics
 from simulator.server.sessions import Sessions
 from simulator.server.settings import Settings
 from simulator.vendors.base import Vendor
@@ -40,7 +41,8 @@ class Runtime:
         prefixes = [(prefix, doc.api) for doc in self.documents for prefix in doc.mount_prefixes]
         self.router = Router(operations, prefixes)
         self.startup_scenarios = [self.read_scenario(ref) for ref in self._startup_refs()]
-        self.sessions = Sessions(self._new_session)
+        self.metrics = Metrics()
+        self.sessions = Sessions(self._new_session, limit=settings.max_sessions)
 
     # --- scenarios ------------------------------------------------------------------------------------------
     def read_scenario(self, ref: str) -> Scenario:
@@ -80,6 +82,8 @@ class Runtime:
         if scenario.clock:
             session.clock.configure(mode=scenario.clock.get("mode"), speed=scenario.clock.get("speed"))
         vendor.load_data(session.states[vendor.name], session, scenario)
+        for rule in scenario.faults:
+            session.faults.add({"api": scenario.api, **rule})
 
     def _startup_refs(self) -> list[str]:
         refs = []
@@ -96,7 +100,10 @@ class Runtime:
     # --- sessions -------------------------------------------------------------------------------------------
     def _new_session(self, session_id: str, clock: Clock | None) -> Session:
         clock = clock or Clock(self.settings.clock_mode, self.settings.speed)
-        session = Session(session_id, clock, self.settings.seed)
+        settings = self.settings
+        session = Session(
+            session_id, clock, settings.seed, journal_size=settings.journal_size, journal_enabled=settings.journal
+        )
         for vendor in self.vendors.values():
             session.states[vendor.name] = vendor.new_state(session)
         session.states[self.control.name] = self

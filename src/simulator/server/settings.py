@@ -23,6 +23,9 @@ class Settings:
     max_body: int = 10 * 1024 * 1024
     response_validation: ResponseValidation = "strict"
     log_requests: bool = False
+    journal: bool = True
+    journal_size: int = 10_000
+    max_sessions: int = 1000
     auth_tokens: frozenset[str] = frozenset()
     apis: tuple[str, ...] = ()
     spec_overrides: dict[str, Path] = field(default_factory=dict)

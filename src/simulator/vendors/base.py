@@ -128,6 +128,10 @@ class Vendor:
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         """Apply a scenario's `data` section (sample jobs, runs, users) to a session's state."""
 
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        """Runs (or jobs) held in a session by their current state, in the vendor's words (for metrics)."""
+        return {}
+
     # --- checks ---------------------------------------------------------------------------------------------
     def check_step(self, kind: str, step: Step) -> str | None:
         return None

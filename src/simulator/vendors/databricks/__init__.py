@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from simulator.contract.operation import Operation
@@ -32,6 +34,10 @@ class Databricks(Vendor):
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
+
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        now = session.now()
+        return Counter(run.timeline.observe(now).state for run in state.runs.oldest_first())
 
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)

@@ -1,0 +1,101 @@
+"""Control API handlers for testing tools: fault rules, the request journal and verification, sessions, metrics."""
+
+from __future__ import annotations
+
+import jsonschema
+
+from simulator.control.api import handlers
+from simulator.engine.faults import FAULT_RULE_SCHEMA
+from simulator.engine.journal import Pattern
+from simulator.vendors.base import ApiError, Call, Reply
+
+_FAULT_VALIDATOR = jsonschema.Draft7Validator(FAULT_RULE_SCHEMA)
+_EFFECTS = ("latency", "error", "drop", "malformed")
+
+
+def check_fault(rule: object) -> None:
+    error = jsonschema.exceptions.best_match(_FAULT_VALIDATOR.iter_errors(rule))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(rule)"
+        raise ApiError(400, f"Invalid fault rule at '{where}': {error.message}", kind="invalid_parameter")
+    assert isinstance(rule, dict)
+    if not any(effect in rule for effect in _EFFECTS):
+        raise ApiError(400, f"A fault rule needs an effect: one of {', '.join(_EFFECTS)}", kind="invalid_parameter")
+
+
+@handlers.operation("simListFaults")
+async def list_faults(call: Call) -> Reply:
+    return Reply(200, {"faults": [rule.summary() for rule in call.session.faults.rules]})
+
+
+@handlers.operation("simAddFault")
+async def add_fault(call: Call) -> Reply:
+    check_fault(call.body)
+    return Reply(200, call.session.faults.add(call.body).summary())
+
+
+@handlers.operation("simClearFaults")
+async def clear_faults(call: Call) -> Reply:
+    return Reply(200, {"removed": call.session.faults.remove()})
+
+
+@handlers.operation("simDeleteFault")
+async def delete_fault(call: Call) -> Reply:
+    removed = call.session.faults.remove(call.path["id"])
+    if not removed:
+        raise ApiError(404, f"no fault rule {call.path['id']} in session {call.session.id}", kind="not_found")
+    return Reply(200, {"removed": removed})
+
+
+@handlers.operation("simListRequests")
+async def list_requests(call: Call) -> Reply:
+    query = dict(call.query)
+    limit = query.pop("limit", None)
+    pattern = Pattern(**query) if query else None
+    journal = call.session.journal
+    return Reply(200, {"enabled": journal.enabled, "requests": [e.as_dict() for e in journal.entries(pattern, limit)]})
+
+
+@handlers.operation("simClearRequests")
+async def clear_requests(call: Call) -> Reply:
+    removed = len(call.session.journal)
+    call.session.journal.clear()
+    return Reply(200, {"removed": removed})
+
+
+@handlers.operation("simVerifyRequests")
+async def verify_requests(call: Call) -> Reply:
+    body = call.body
+    pattern = Pattern(**body["match"])
+    return Reply(
+        200,
+        call.session.journal.verify(
+            pattern, exactly=body.get("exactly"), at_least=body.get("at_least"), at_most=body.get("at_most")
+        ),
+    )
+
+
+@handlers.operation("simListSessions")
+async def list_sessions(call: Call) -> Reply:
+    return Reply(200, {"sessions": call.state.sessions.ids()})
+
+
+@handlers.operation("simDropSession")
+async def drop_session(call: Call) -> Reply:
+    session_id = call.path["id"]
+    if not call.state.sessions.drop(session_id):
+        raise ApiError(404, f"no session {session_id!r}", kind="not_found")
+    return Reply(200, {"removed": 1})
+
+
+@handlers.operation("simMetrics")
+async def metrics(call: Call) -> Reply:
+    runtime = call.state
+    runs = []
+    for session_id in runtime.sessions.ids():
+        session = runtime.sessions.get(session_id)
+        for name, vendor in runtime.vendors.items():
+            for state, count in sorted(vendor.count_runs(session.states[name], session).items()):
+                runs.append((session_id, name, state, count))
+    text = runtime.metrics.render(runs)
+    return Reply(200, text, media_type="text/plain; version=0.0.4")

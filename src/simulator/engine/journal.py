@@ -1,0 +1,163 @@
+"""The request journal: a bounded ring buffer of what clients sent and got, and verification against it."""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-databricks-token",
+        "proxy-authorization",
+        "x-jobsim-control-token",
+    }
+)
+REDACTED = "***"
+
+
+@dataclass(slots=True)
+class Entry:
+    seq: int
+    time: float
+    session: str
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: Any
+    status: int = 0
+    api: str | None = None
+    operation: str | None = None
+    latency_ms: float = 0.0
+    fault: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def redact(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for raw_name, raw_value in headers:
+        name = raw_name.decode("latin-1").lower()
+        out[name] = REDACTED if name in SECRET_HEADERS else raw_value.decode("latin-1")
+    return out
+
+
+@dataclass(slots=True)
+class Pattern:
+    """Which requests to look for. Strings are globs; `query` and `body` must be contained in the request."""
+
+    method: str | None = None
+    path: str | None = None
+    api: str | None = None
+    operation: str | None = None
+    status: int | None = None
+    query: Mapping[str, Any] = field(default_factory=dict)
+    body: Any = None
+
+    def score(self, entry: Entry) -> tuple[int, int]:
+        """(criteria met, criteria given): a match when both are equal."""
+        checks = []
+        if self.method is not None:
+            checks.append(entry.method.upper() == self.method.upper())
+        if self.path is not None:
+            checks.append(fnmatch.fnmatchcase(entry.path, self.path))
+        if self.api is not None:
+            checks.append(entry.api == self.api)
+        if self.operation is not None:
+            checks.append(entry.operation == self.operation)
+        if self.status is not None:
+            checks.append(entry.status == self.status)
+        if self.query:
+            from urllib.parse import parse_qs
+
+            given = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(entry.query).items()}
+            checks.append(all(str(given.get(k)) == str(v) for k, v in self.query.items()))
+        if self.body is not None:
+            checks.append(contains(entry.body, self.body))
+        return sum(checks), len(checks)
+
+    def matches(self, entry: Entry) -> bool:
+        met, given = self.score(entry)
+        return met == given
+
+
+def contains(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, Mapping):
+        return isinstance(actual, Mapping) and all(k in actual and contains(actual[k], v) for k, v in expected.items())
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(expected)
+            and all(contains(a, e) for a, e in zip(actual, expected, strict=True))
+        )
+    if isinstance(expected, str) and isinstance(actual, str):
+        return fnmatch.fnmatchcase(actual, expected)
+    return bool(actual == expected)
+
+
+class Journal:
+    __slots__ = ("_entries", "_seq", "enabled")
+
+    def __init__(self, size: int = 10_000, enabled: bool = True) -> None:
+        self._entries: deque[Entry] = deque(maxlen=max(size, 1))
+        self._seq = itertools.count(1)
+        self.enabled = enabled
+
+    def record(self, entry_without_seq: dict[str, Any]) -> Entry:
+        entry = Entry(seq=next(self._seq), **entry_without_seq)
+        self._entries.append(entry)
+        return entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entries(self, pattern: Pattern | None = None, limit: int | None = None) -> list[Entry]:
+        found = [e for e in self._entries if pattern is None or pattern.matches(e)]
+        return found[-limit:] if limit else found
+
+    def verify(
+        self, pattern: Pattern, exactly: int | None = None, at_least: int | None = None, at_most: int | None = None
+    ) -> dict[str, Any]:
+        matched = self.entries(pattern)
+        count = len(matched)
+        ok = (
+            (exactly is None or count == exactly)
+            and (at_least is None or count >= at_least)
+            and (at_most is None or count <= at_most)
+        )
+        expected = ", ".join(
+            f"{name.replace('_', ' ')} {value}"
+            for name, value in (("exactly", exactly), ("at_least", at_least), ("at_most", at_most))
+            if value is not None
+        )
+        result: dict[str, Any] = {"pass": ok, "matched": count, "expected": expected or "any number"}
+        if not ok:
+            nearest = sorted(self._entries, key=lambda e: (pattern.score(e)[0], e.seq), reverse=True)[:5]
+            result["nearest"] = [_diff(pattern, e) for e in nearest if not pattern.matches(e)]
+            result["message"] = f"expected {result['expected']} request(s) matching the pattern, found {count}"
+        return result
+
+
+def _diff(pattern: Pattern, entry: Entry) -> dict[str, Any]:
+    differences = {}
+    for name in ("method", "path", "api", "operation", "status"):
+        wanted = getattr(pattern, name)
+        if wanted is not None and not Pattern(**{name: wanted}).matches(entry):
+            differences[name] = {"expected": wanted, "actual": getattr(entry, name)}
+    if pattern.query and not Pattern(query=pattern.query).matches(entry):
+        differences["query"] = {"expected": dict(pattern.query), "actual": entry.query}
+    if pattern.body is not None and not contains(entry.body, pattern.body):
+        differences["body"] = {"expected": pattern.body, "actual": entry.body}
+    return {"seq": entry.seq, "request": f"{entry.method} {entry.path}", "differences": differences}
