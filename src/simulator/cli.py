@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="use your own OpenAPI file in place of a bundled one (NAME is its stem, e.g. "
         "databricks-jobs=./official.yaml)",
     )
+    serve.add_argument("--watch", action="store_true", help="reload changed --scenario files without a restart")
     serve.add_argument("--log-requests", action="store_true", help="log every request (off by default: speed)")
 
     check = commands.add_parser("check", help="validate scenario files without starting a server")
@@ -133,6 +134,7 @@ def serve(args: argparse.Namespace) -> int:
         response_validation=args.response_validation,
         log_requests=args.log_requests,
         auth_tokens=frozenset(args.auth_token),
+        watch=args.watch,
         apis=tuple(args.api),
         spec_overrides=overrides,
     )

@@ -68,6 +68,7 @@ class FaultRule:
     spec: Mapping[str, Any]
     seen: int = 0
     fired: int = 0
+    origin: str | None = None
 
     @property
     def name(self) -> str:
@@ -129,8 +130,8 @@ class FaultBook:
     rules: list[FaultRule] = field(default_factory=list)
     _next_id: int = 1
 
-    def add(self, spec: Mapping[str, Any]) -> FaultRule:
-        rule = FaultRule(self._next_id, dict(spec))
+    def add(self, spec: Mapping[str, Any], origin: str | None = None) -> FaultRule:
+        rule = FaultRule(self._next_id, dict(spec), origin=origin)
         self._next_id += 1
         self.rules.append(rule)
         return rule
@@ -139,6 +140,9 @@ class FaultBook:
         before = len(self.rules)
         self.rules = [] if rule_id is None else [r for r in self.rules if r.id != rule_id]
         return before - len(self.rules)
+
+    def remove_origin(self, origin: str) -> None:
+        self.rules = [r for r in self.rules if r.origin != origin]
 
     def fired_total(self) -> int:
         return sum(rule.fired for rule in self.rules)

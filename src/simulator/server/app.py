@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
@@ -11,6 +12,7 @@ from simulator.server.dispatch import Dispatcher
 from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
 from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
+from simulator.server.watch import watching
 from simulator.server.wire import Scope
 
 log = logging.getLogger("jobsim")
@@ -39,11 +41,18 @@ class JobsimApp:
         if kind == "http":
             await self._asgi(scope, receive, send)
         elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        async with contextlib.AsyncExitStack() as stack:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
+                    if self.settings.watch:
+                        await stack.enter_async_context(watching(self.runtime))
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    await stack.aclose()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
 

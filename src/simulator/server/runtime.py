@@ -83,7 +83,20 @@ class Runtime:
             session.clock.configure(mode=scenario.clock.get("mode"), speed=scenario.clock.get("speed"))
         vendor.load_data(session.states[vendor.name], session, scenario)
         for rule in scenario.faults:
-            session.faults.add({"api": scenario.api, **rule})
+            session.faults.add({"api": scenario.api, **rule}, origin=scenario.source)
+
+    def replace_startup_scenario(self, scenario: Scenario) -> None:
+        """Put a changed start-up scenario in force: in new sessions, and (plans and faults) in existing ones."""
+        self.startup_scenarios = [
+            scenario if (s.api, s.name) == (scenario.api, scenario.name) or s.source == scenario.source else s
+            for s in self.startup_scenarios
+        ]
+        for session_id in self.sessions.ids():
+            session = self.sessions.get(session_id)
+            session.plans.add(scenario)
+            session.faults.remove_origin(scenario.source)
+            for rule in scenario.faults:
+                session.faults.add({"api": scenario.api, **rule}, origin=scenario.source)
 
     def _startup_refs(self) -> list[str]:
         refs = []

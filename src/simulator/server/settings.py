@@ -26,6 +26,7 @@ class Settings:
     journal: bool = True
     journal_size: int = 10_000
     max_sessions: int = 1000
+    watch: bool = False
     auth_tokens: frozenset[str] = frozenset()
     apis: tuple[str, ...] = ()
     spec_overrides: dict[str, Path] = field(default_factory=dict)
