@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="use your own OpenAPI file in place of a bundled one (NAME is its stem, e.g. "
         "databricks-jobs=./official.yaml)",
     )
+    serve.add_argument("--state", metavar="FILE", help="start from a snapshot (GET /_sim/state) when FILE exists")
+    serve.add_argument("--save-on-exit", action="store_true", help="write the state to --state FILE on shutdown")
     serve.add_argument("--watch", action="store_true", help="reload changed --scenario files without a restart")
     serve.add_argument("--log-requests", action="store_true", help="log every request (off by default: speed)")
 
@@ -135,9 +137,14 @@ def serve(args: argparse.Namespace) -> int:
         log_requests=args.log_requests,
         auth_tokens=frozenset(args.auth_token),
         watch=args.watch,
+        state_file=Path(args.state) if args.state else None,
+        save_on_exit=args.save_on_exit,
         apis=tuple(args.api),
         spec_overrides=overrides,
     )
+    if args.save_on_exit and not args.state:
+        print("--save-on-exit needs --state FILE", file=sys.stderr)
+        return 2
     try:
         app = create_app(settings)
     except (ScenarioError, ValueError, OSError) as exc:

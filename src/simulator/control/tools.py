@@ -7,6 +7,9 @@ import jsonschema
 from simulator.control.api import handlers
 from simulator.engine.faults import FAULT_RULE_SCHEMA
 from simulator.engine.journal import Pattern
+from simulator.engine.scenario import ScenarioError
+from simulator.engine.snapshot import SnapshotError
+from simulator.server.runtime import export_session, import_session
 from simulator.vendors.base import ApiError, Call, Reply
 
 _FAULT_VALIDATOR = jsonschema.Draft7Validator(FAULT_RULE_SCHEMA)
@@ -86,6 +89,20 @@ async def drop_session(call: Call) -> Reply:
     if not call.state.sessions.drop(session_id):
         raise ApiError(404, f"no session {session_id!r}", kind="not_found")
     return Reply(200, {"removed": 1})
+
+
+@handlers.operation("simExportState")
+async def export_state(call: Call) -> Reply:
+    return Reply(200, export_session(call.state, call.session))
+
+
+@handlers.operation("simImportState")
+async def import_state(call: Call) -> Reply:
+    try:
+        session = import_session(call.state, call.session.id, call.body)
+    except (SnapshotError, ScenarioError, KeyError, TypeError) as exc:
+        raise ApiError(400, f"cannot restore this snapshot: {exc}", kind="invalid_snapshot") from None
+    return Reply(200, {"session": session.id})
 
 
 @handlers.operation("simMetrics")

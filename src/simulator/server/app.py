@@ -8,9 +8,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+import orjson
+
 from simulator.server.dispatch import Dispatcher
 from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
-from simulator.server.runtime import Runtime
+from simulator.server.runtime import Runtime, export_session, import_session
+from simulator.server.sessions import DEFAULT_SESSION
 from simulator.server.settings import Settings
 from simulator.server.watch import watching
 from simulator.server.wire import Scope
@@ -43,6 +46,13 @@ class JobsimApp:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
+    def save_state(self) -> None:
+        settings = self.settings
+        if settings.save_on_exit and settings.state_file is not None:
+            snapshot = export_session(self.runtime, self.runtime.sessions.default)
+            settings.state_file.write_bytes(orjson.dumps(snapshot))
+            log.info("state saved to %s", settings.state_file)
+
     async def _lifespan(self, receive: Any, send: Any) -> None:
         async with contextlib.AsyncExitStack() as stack:
             while True:
@@ -53,6 +63,7 @@ class JobsimApp:
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     await stack.aclose()
+                    self.save_state()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
 
@@ -70,6 +81,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
             raise ValueError(f"unknown API(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(vendors))}")
         vendors = {name: vendor for name, vendor in vendors.items() if name in settings.apis}
     runtime = Runtime(settings, vendors, ControlApi())
+    if settings.state_file is not None and settings.state_file.is_file():
+        import_session(runtime, DEFAULT_SESSION, orjson.loads(settings.state_file.read_bytes()))
+        log.info("state loaded from %s", settings.state_file)
     return JobsimApp(runtime)
 
 

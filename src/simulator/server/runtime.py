@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from simulator.contract.document import ApiDocument, SpecError, load_document
 from simulator.contract.router import Router
 from simulator.engine.clock import Clock
 from simulator.engine.scenario import Scenario, ScenarioError, parse_scenario
 from simulator.engine.session import Session
+from simulator.engine.snapshot import FORMAT_VERSION, SnapshotError, decode, encode
 from simulator.server.metrics import Metrics
 from simulator.server.sessions import Sessions
 from simulator.server.settings import Settings
@@ -132,3 +134,44 @@ def _load_users_document(path: Path, api: str) -> ApiDocument:
     except SpecError as exc:
         log.warning("%s (serving it anyway)", str(exc).splitlines()[0])
         return load_document(path, api, check=False)
+
+
+def export_session(runtime: Runtime, session: Session) -> dict[str, Any]:
+    """The whole world of a session as JSON: clock, id counters, scenarios in force, fault rules, API states."""
+    clock = session.clock
+    context = {"session": session, "clock": clock, "runtime": runtime}
+    return {
+        "format": "jobsim-state",
+        "version": FORMAT_VERSION,
+        "session": session.id,
+        "seed": session.seed,
+        "clock": {"mode": clock.mode, "speed": clock.speed, "now": clock.now()},
+        "ids": encode(session.ids, context),
+        "scenarios": [{"source": s.source, "text": s.text} for s in session.plans.scenarios],
+        "faults": encode(session.faults, context),
+        "states": {api: encode(session.states[api], context) for api in runtime.vendors},
+    }
+
+
+def import_session(runtime: Runtime, session_id: str, data: Mapping[str, Any]) -> Session:
+    """Rebuild a session from `export_session` output, exactly (refuses other formats and versions)."""
+    if data.get("format") != "jobsim-state" or data.get("version") != FORMAT_VERSION:
+        raise SnapshotError(f"not a jobsim state of version {FORMAT_VERSION} (format/version fields)")
+    missing = set(runtime.vendors) - set(data.get("states", {}))
+    if missing:
+        raise SnapshotError(f"the snapshot has no state for {', '.join(sorted(missing))}")
+    clock_data = data["clock"]
+    clock = Clock(clock_data["mode"], clock_data["speed"], start=clock_data["now"])
+    settings = runtime.settings
+    session = Session(
+        session_id, clock, data.get("seed"), journal_size=settings.journal_size, journal_enabled=settings.journal
+    )
+    context = {"session": session, "clock": clock, "runtime": runtime}
+    session.ids = decode(data["ids"], context)
+    session.faults = decode(data["faults"], context)
+    for scenario in data.get("scenarios", []):
+        session.plans.add(runtime.parse(scenario["text"], scenario["source"]))
+    for api in runtime.vendors:
+        session.states[api] = decode(data["states"][api], context)
+    session.states[runtime.control.name] = runtime
+    return runtime.sessions.replace(session)

@@ -36,6 +36,14 @@ class Sessions:
             self.default = session
         return session
 
+    def replace(self, session: Session) -> Session:
+        if session.id not in self._sessions and len(self._sessions) >= self._limit:
+            raise LookupError(f"too many sessions (limit {self._limit})")
+        self._sessions[session.id] = session
+        if session.id == DEFAULT_SESSION:
+            self.default = session
+        return session
+
     def drop(self, session_id: str) -> bool:
         if session_id == DEFAULT_SESSION:
             self.reset(session_id)

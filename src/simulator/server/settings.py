@@ -27,6 +27,8 @@ class Settings:
     journal_size: int = 10_000
     max_sessions: int = 1000
     watch: bool = False
+    state_file: Path | None = None
+    save_on_exit: bool = False
     auth_tokens: frozenset[str] = frozenset()
     apis: tuple[str, ...] = ()
     spec_overrides: dict[str, Path] = field(default_factory=dict)
