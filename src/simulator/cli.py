@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="accept only these bearer tokens on vendor APIs (repeatable; default: accept any)",
     )
+    serve.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="require this token (X-Jobsim-Control-Token or Bearer) on every /_sim/ call",
+    )
     serve.add_argument("--api", action="append", default=[], metavar="NAME", help="serve only these APIs")
     serve.add_argument(
         "--spec",
@@ -136,6 +141,7 @@ def serve(args: argparse.Namespace) -> int:
         response_validation=args.response_validation,
         log_requests=args.log_requests,
         auth_tokens=frozenset(args.auth_token),
+        control_token=args.control_token,
         watch=args.watch,
         state_file=Path(args.state) if args.state else None,
         save_on_exit=args.save_on_exit,

@@ -17,11 +17,14 @@ class JobsimError(RuntimeError):
 
 
 class Jobsim:
-    def __init__(self, url: str, session: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, session: str | None = None, timeout: float = 30.0, control_token: str | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self.session = session
         self.base_url = f"{self.url}/s/{session}" if session else self.url
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        self._headers = {"X-Jobsim-Control-Token": control_token} if control_token else {}
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers=self._headers)
 
     # --- plumbing --------------------------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -49,7 +52,7 @@ class Jobsim:
     def drop(self) -> None:
         """Drop this session (and everything in it) from the server."""
         if self.session:
-            httpx.delete(f"{self.url}/_sim/sessions/{self.session}", timeout=30)
+            httpx.delete(f"{self.url}/_sim/sessions/{self.session}", timeout=30, headers=self._headers)
 
     # --- clock -----------------------------------------------------------------------------------------------
     def clock(self) -> dict[str, Any]:

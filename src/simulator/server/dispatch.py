@@ -6,6 +6,7 @@ call instead of a JSON round trip; that is why it lives here and not in an outer
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -35,6 +36,7 @@ _REQUEST_PROBLEMS = frozenset(
     }
 )
 SESSION_SCOPE_KEY = "jobsim.session"
+CONTROL_API = "jobsim"
 
 
 class ResponseContractError(AssertionError):
@@ -74,7 +76,12 @@ class Dispatcher:
         assert vendor is not None
         scope["jobsim.operation"] = operation.operation_id
         try:
-            if match.api != "jobsim" and not vendor.accepts_token(Headers(scope=scope), self.settings.auth_tokens):
+            if match.api == CONTROL_API:
+                if self.settings.control_token and not _has_control_token(scope, self.settings.control_token):
+                    raise ApiError(
+                        401, "this simulator needs its control token (X-Jobsim-Control-Token)", kind="unauthorized"
+                    )
+            elif not vendor.accepts_token(Headers(scope=scope), self.settings.auth_tokens):
                 raise ApiError(401, "Credentials are missing or not valid.", kind="unauthorized")
             call = await self._call(scope, receive, operation, vendor, match.path_values)
             handler = vendor.handlers.get(operation.operation_id) or vendor.handlers.get(
@@ -183,6 +190,15 @@ class Dispatcher:
         return Reply(
             500, {"error_code": "JOBSIM_CONTRACT_VIOLATION", "message": problem, "operation": operation.operation_id}
         )
+
+
+def _has_control_token(scope: Scope, token: str) -> bool:
+    given = header(scope, b"x-jobsim-control-token")
+    if given is None:
+        scheme, _, given = (header(scope, b"authorization") or "").partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def _base_url(scope: Scope) -> str:

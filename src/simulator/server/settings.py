@@ -30,6 +30,7 @@ class Settings:
     state_file: Path | None = None
     save_on_exit: bool = False
     auth_tokens: frozenset[str] = frozenset()
+    control_token: str | None = None
     apis: tuple[str, ...] = ()
     spec_overrides: dict[str, Path] = field(default_factory=dict)
     vendor_options: dict[str, dict[str, object]] = field(default_factory=dict)
