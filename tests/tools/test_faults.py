@@ -16,14 +16,6 @@ from tests.support import RunningServer, running_server
 API = "/api/2.2/jobs"
 
 
-@pytest.fixture
-def sim(server: RunningServer, request: pytest.FixtureRequest) -> Jobsim:
-    client = Jobsim(server.url, session=f"faults-{request.node.name[:40]}")
-    yield client
-    client.drop()
-    client.close()
-
-
 def sdk(sim: Jobsim, **config) -> WorkspaceClient:
     return WorkspaceClient(config=Config(host=sim.base_url, token="dapi-test", **config))
 

@@ -14,14 +14,6 @@ from tests.support import RunningServer, running_server
 API = "/api/2.2/jobs"
 
 
-@pytest.fixture
-def sim(server: RunningServer, request: pytest.FixtureRequest) -> Jobsim:
-    client = Jobsim(server.url, session=f"j-{request.node.name[:40]}")
-    yield client
-    client.drop()
-    client.close()
-
-
 def test_journal_records_requests_without_secrets(sim: Jobsim) -> None:
     http = httpx.Client(base_url=sim.base_url, headers={"Authorization": "Bearer dapi-secret-123"})
     job_id = http.post(f"{API}/create", json={"name": "journaled"}).json()["job_id"]
