@@ -126,6 +126,7 @@ class Dispatcher:
             body=body,
             headers=Headers(scope=scope),
             base_url=_base_url(scope),
+            raw_query=query_string.decode("latin-1"),
         )
 
     @staticmethod

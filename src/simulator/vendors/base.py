@@ -72,6 +72,7 @@ class Call:
     body: Any
     headers: Headers
     base_url: str
+    raw_query: str = ""
 
     @property
     def now(self) -> float:

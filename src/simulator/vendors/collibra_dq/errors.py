@@ -1,0 +1,80 @@
+"""Collibra's StandardErrorResponse, shared by /rest/dq/1.0, /rest/2.0 and /rest/jobs/v1 (see docs/decisions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from simulator.vendors.base import ApiError, Reply
+
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+}
+
+# Vendor-neutral kinds (contract layer and handlers) -> Collibra errorCode.
+CODES = {
+    "invalid_parameter": "invalidRequest",
+    "missing_parameter": "invalidRequest",
+    "malformed_json": "invalidRequest",
+    "malformed_request": "invalidRequest",
+    "unsupported_media_type": "invalidRequest",
+    "not_found": "notFound",
+    "method_not_allowed": "methodNotAllowed",
+    "too_large": "payloadTooLarge",
+    "unauthorized": "unauthorized",
+    "forbidden": "forbidden",
+    "internal": "internalServerError",
+}
+
+
+class CollibraError(ApiError):
+    """An ApiError that may carry Collibra's optional `helpMessage` (sent by the Core and v1 APIs only)."""
+
+    def __init__(self, status: int, message: str, *, code: str, help_message: str | None = None, **kw: Any) -> None:
+        super().__init__(status, message, code=code, **kw)
+        self.help_message = help_message
+
+
+def invalid(message: str, field: str | None = None) -> CollibraError:
+    return CollibraError(400, message, code="invalidRequest", field=field)
+
+
+def unauthorized(message: str) -> CollibraError:
+    return CollibraError(
+        401, message, code="unauthorized", help_message="Send HTTP Basic credentials or a bearer token."
+    )
+
+
+def forbidden(message: str) -> CollibraError:
+    return CollibraError(403, message, code="forbidden")
+
+
+def not_found(message: str, code: str) -> CollibraError:
+    return CollibraError(404, message, code=code)
+
+
+def error_body(error: ApiError, *, with_help: bool) -> dict[str, Any]:
+    status = error.status
+    title = TITLES.get(status) or HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "statusCode": status,
+        "errorCode": error.code or CODES.get(error.kind or "", "internalServerError"),
+        "titleMessage": title,
+        "userMessage": error.message,
+    }
+    help_message = getattr(error, "help_message", None)
+    if with_help and help_message:
+        body["helpMessage"] = help_message
+    return body
+
+
+def render(error: ApiError, *, with_help: bool, headers: Mapping[str, str] | None = None) -> Reply:
+    merged = {**(error.headers or {}), **(headers or {})}
+    return Reply(error.status, error_body(error, with_help=with_help), merged or None)
