@@ -81,6 +81,27 @@ class Call:
 
 Handler = Callable[[Call], Awaitable[Reply]]
 
+PHASES = ("queued", "running", "success", "failure", "cancelled", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    """One run (or job) as the dashboard and `/_sim/events` show it, whatever the vendor.
+
+    `state` is in the vendor's words; `phase` is one of PHASES (for colour); `history` lists (state, entered_at)
+    on the simulator's clock, oldest first.
+    """
+
+    api: str
+    id: str
+    name: str
+    state: str
+    phase: str
+    history: tuple[tuple[str, float], ...]
+    started_at: float
+    ended_at: float | None = None
+    detail: str = ""
+
 
 class HandlerTable:
     """Handlers by operationId, filled with the `@handlers.operation("id")` decorator."""
@@ -128,6 +149,10 @@ class Vendor:
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         """Apply a scenario's `data` section (sample jobs, runs, users) to a session's state."""
+
+    def run_views(self, state: Any, session: Session) -> list[RunView]:
+        """Every run (or job) the session holds, newest first, observed at the session's now."""
+        return []
 
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         """Runs (or jobs) held in a session by their current state, in the vendor's words (for metrics)."""
