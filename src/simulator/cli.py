@@ -117,10 +117,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from simulator.server.app import create_app, describe
-    from simulator.server.protocol import JobsimHttpProtocol
+    from simulator.server.serve import JobsimServer
 
     overrides = {}
     for item in args.spec:
@@ -160,7 +158,7 @@ def serve(args: argparse.Namespace) -> int:
         log.warning("binding %s: the simulator and its /_sim/ control API are reachable from other machines", args.host)
     scenarios = [f"{s.api}/{s.name}" for s in app.runtime.startup_scenarios]
     log.info(
-        "jobsim on http://%s:%s | %s | scenarios: %s",
+        "jobsim on http://%s:%s (dashboard: /_sim/ui) | %s | scenarios: %s",
         args.host,
         args.port,
         "; ".join(describe(app)),
@@ -169,15 +167,7 @@ def serve(args: argparse.Namespace) -> int:
     # uvicorn re-raises the stop signal after its graceful shutdown; a quiet handler makes that an exit 0.
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, lambda *_: None)
-    uvicorn.run(
-        app,
-        http=JobsimHttpProtocol,
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        access_log=args.log_requests,
-        lifespan="on",
-    )
+    JobsimServer(app, args.host, args.port, log_requests=args.log_requests).run()
     return 0
 
 

@@ -9,10 +9,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import uvicorn
-
 from simulator.server.app import JobsimApp, create_app
-from simulator.server.protocol import JobsimHttpProtocol
+from simulator.server.serve import JobsimServer
 
 
 def free_port() -> int:
@@ -27,16 +25,7 @@ class ServerThread:
     def __init__(self, app: JobsimApp, port: int | None = None) -> None:
         self.app = app
         self.port = port or free_port()
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="on",
-            http=JobsimHttpProtocol,
-            access_log=False,
-        )
-        self._server = uvicorn.Server(config)
+        self._server = JobsimServer(app, "127.0.0.1", self.port)
         self._thread = threading.Thread(target=self._server.run, name=f"jobsim:{self.port}", daemon=True)
 
     @property
@@ -53,7 +42,7 @@ class ServerThread:
         return self.url
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        self._server.stop()
         self._thread.join(timeout=10)
 
     def __enter__(self) -> str:

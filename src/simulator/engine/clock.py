@@ -70,6 +70,10 @@ class Clock:
         self._anchor_sim = self.now()
         self._anchor_real = time.monotonic()
 
+    def notify(self) -> None:
+        """Wake every listener without moving time (used when the server stops)."""
+        self._notify()
+
     def _notify(self) -> None:
         for listener in list(self._listeners):
             listener()

@@ -52,7 +52,7 @@ class PlanBook:
 class Session:
     """One isolated world: its own clock, ids, plans, vendor states, request journal and fault rules."""
 
-    __slots__ = ("clock", "faults", "id", "ids", "journal", "plans", "seed", "states")
+    __slots__ = ("clock", "closing", "faults", "id", "ids", "journal", "plans", "seed", "states")
 
     def __init__(
         self,
@@ -71,6 +71,7 @@ class Session:
         self.states: dict[str, Any] = {}
         self.journal = Journal(journal_size, journal_enabled)
         self.faults = FaultBook(random.Random(seed))
+        self.closing = False  # set when the server stops: long-polls answer at once
 
     def now(self) -> float:
         return self.clock.now()

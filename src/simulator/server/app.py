@@ -46,6 +46,13 @@ class JobsimApp:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
+    def begin_shutdown(self) -> None:
+        """Mark every session closing and wake its listeners, so pending long-polls answer now."""
+        for session_id in self.runtime.sessions.ids():
+            session = self.runtime.sessions.get(session_id)
+            session.closing = True
+            session.clock.notify()
+
     def save_state(self) -> None:
         settings = self.settings
         if settings.save_on_exit and settings.state_file is not None:

@@ -1,0 +1,48 @@
+"""uvicorn, configured the jobsim way: our HTTP protocol, long-polls answered on stop, a bounded graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from types import FrameType
+
+import uvicorn
+
+from simulator.server.app import JobsimApp
+from simulator.server.protocol import JobsimHttpProtocol
+
+GRACEFUL_STOP_SECONDS = 3
+
+
+class JobsimServer(uvicorn.Server):
+    def __init__(self, app: JobsimApp, host: str, port: int, *, log_requests: bool = False) -> None:
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=log_requests,
+            lifespan="on",
+            http=JobsimHttpProtocol,
+            timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
+        )
+        super().__init__(config)
+        self.jobsim = app
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, sockets=None) -> None:  # type: ignore[no-untyped-def]
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._loop is not None and not self.should_exit:
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self.jobsim.begin_shutdown)
+        super().handle_exit(sig, frame)
+
+    def stop(self) -> None:
+        """Stop from another thread (tests): answer long-polls, then shut down."""
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self.jobsim.begin_shutdown)
+        self.should_exit = True
