@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -34,7 +34,35 @@ class Store(Generic[K, V]):
         return len(self._items)
 
     def oldest_first(self) -> Iterator[V]:
-        return iter(list(self._items.values()))
+        """Iterate without copying (do not add or remove while iterating)."""
+        return iter(self._items.values())
 
     def newest_first(self) -> Iterator[V]:
-        return reversed(list(self._items.values()))
+        return reversed(self._items.values())
+
+    def trim(self, limit: int, evictable: Callable[[V], bool], slack: float = 0.1) -> list[V]:
+        """Keep at most `limit` items: when over it, drop the oldest evictable ones down to `limit * (1 - slack)`.
+
+        The slack makes the cost amortised O(1) per added item; active items are never evicted.
+        """
+        if len(self._items) <= limit:
+            return []
+        target = int(limit * (1 - slack))
+        excess = len(self._items) - target
+        doomed = []
+        for key, value in self._items.items():
+            if len(doomed) >= excess:
+                break
+            if evictable(value):
+                doomed.append(key)
+        return [self._items.pop(key) for key in doomed]
+
+    def expire(self, older_than: float, born: Callable[[V], float], evictable: Callable[[V], bool]) -> list[V]:
+        """Drop items created before `older_than` (insertion order is creation order, so this stops early)."""
+        doomed = []
+        for key, value in self._items.items():
+            if born(value) >= older_than:
+                break
+            if evictable(value):
+                doomed.append(key)
+        return [self._items.pop(key) for key in doomed]
