@@ -16,8 +16,13 @@ from tests.support import free_port, running_server
 
 def test_control_token_guards_every_control_call_but_not_vendor_apis() -> None:
     with running_server(control_token="s3cret", load_defaults=False) as guarded:
-        for method, path in (("GET", "/_sim/health"), ("POST", "/_sim/reset"), ("GET", "/_sim/requests"),
-                             ("GET", "/_sim/state"), ("POST", "/_sim/clock/advance")):
+        for method, path in (
+            ("GET", "/_sim/health"),
+            ("POST", "/_sim/reset"),
+            ("GET", "/_sim/requests"),
+            ("GET", "/_sim/state"),
+            ("POST", "/_sim/clock/advance"),
+        ):
             reply = httpx.request(method, f"{guarded.url}{path}", json={"seconds": 1})
             assert reply.status_code == 401, path
             assert reply.json()["error"] == "unauthorized"
@@ -33,9 +38,13 @@ def test_control_token_guards_every_control_call_but_not_vendor_apis() -> None:
 
 def test_binding_beyond_loopback_warns() -> None:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--host", "0.0.0.0", "--port", str(port),
-                                "--no-defaults"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--host", "0.0.0.0", "--port", str(port), "--no-defaults"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

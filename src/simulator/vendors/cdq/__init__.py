@@ -1,0 +1,59 @@
+"""CDQ Jobs Management API v2 (seed 004), served at /v2/jobs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from starlette.datastructures import Headers
+
+from simulator.contract.operation import Operation
+from simulator.engine.lifecycle import Step
+from simulator.engine.scenario import Scenario
+from simulator.engine.session import Session
+from simulator.vendors.base import ApiError, Reply, Vendor
+from simulator.vendors.cdq import lifecycle
+from simulator.vendors.cdq.auth import accepts
+from simulator.vendors.cdq.errors import render_error
+from simulator.vendors.cdq.flow import observe
+from simulator.vendors.cdq.handlers import handlers
+from simulator.vendors.cdq.model import CdqState
+from simulator.vendors.cdq.sample_data import DATA_SCHEMA, load_sample_data
+
+
+class Cdq(Vendor):
+    name = "cdq"
+    title = "CDQ Jobs Management API v2"
+    spec_files = ("cdq-jobs.yaml",)
+    lifecycles: ClassVar = {"job": lifecycle.JOB}
+    match_keys = frozenset({"name", "id", "type", "tags", "storageId", "organizationId", "user", "inputUri"})
+    data_schema = DATA_SCHEMA
+    handlers = handlers
+
+    def new_state(self, session: Session) -> CdqState:
+        return CdqState()
+
+    def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
+        load_sample_data(state, session, scenario)
+
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        now = session.now()
+        counts: Counter[str] = Counter()
+        for job in state.jobs.oldest_first():
+            observe(state, job, now)
+            counts[job.timeline.state] += 1
+        return counts
+
+    def check_step(self, kind: str, step: Step) -> str | None:
+        return lifecycle.check_step(step)
+
+    def accepts_token(self, headers: Headers, tokens: frozenset[str]) -> bool:
+        # Bearer or X-API-KEY; also remembers the server-wide keys for this request (see auth.caller).
+        return accepts(headers, tokens)
+
+    def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
+        return render_error(error, operation)
+
+
+VENDOR = Cdq

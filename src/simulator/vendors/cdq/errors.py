@@ -1,0 +1,51 @@
+"""CDQ error bodies: `{status, error, message, path, timestamp}` (the Spring default error body)."""
+
+from __future__ import annotations
+
+import time
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from simulator.contract.operation import Operation
+from simulator.vendors.base import ApiError, Call, Reply
+from simulator.vendors.cdq.render import iso
+
+
+class CdqError(ApiError):
+    """An error a handler raises: it knows the request path and the session's time."""
+
+    def __init__(self, call: Call, status: int, message: str, *, field: str | None = None, kind: str | None = None):
+        super().__init__(status, message, field=field, kind=kind)
+        self.path = request_path(call)
+        self.at = call.now
+
+
+def request_path(call: Call) -> str:
+    path = call.operation.path
+    for name, value in call.path.items():
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    return path
+
+
+def bad_request(call: Call, message: str, field: str) -> CdqError:
+    return CdqError(call, 400, message, field=field, kind="invalid_parameter")
+
+
+def not_found(call: Call, job_id: str) -> CdqError:
+    return CdqError(call, 404, f"Job with jobId '{job_id}' not found.", field="jobId", kind="not_found")
+
+
+def render_error(error: ApiError, operation: Operation | None) -> Reply:
+    try:
+        phrase = HTTPStatus(error.status).phrase
+    except ValueError:
+        phrase = "Error"
+    body: dict[str, Any] = {"status": error.status, "error": phrase, "message": error.message}
+    path = getattr(error, "path", None)
+    if path is None and operation is not None and "{" not in operation.path:
+        path = operation.path
+    if path:
+        body["path"] = path
+    body["timestamp"] = iso(getattr(error, "at", None) or time.time())
+    return Reply(error.status, body, error.headers)
