@@ -24,7 +24,8 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 
 @pytest.fixture(scope="module")
 def fuzz_server() -> Iterator[RunningServer]:
-    with running_server(seed=3) as running:
+    # speed 50: DQOps start-job POSTs wait for the job to end by default; fuzzing need not wait 1.5 s each.
+    with running_server(seed=3, speed=50) as running:
         yield running
 
 
