@@ -27,7 +27,7 @@ async def _wait(
     clock = state.session.clock
     while True:
         sync(state, clock.now())
-        if done():
+        if done() or state.session.closing:  # the server is stopping: answer with what we have
             return
         remaining = deadline - loop.time()
         if remaining <= 0:
