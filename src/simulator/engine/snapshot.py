@@ -10,8 +10,8 @@ import dataclasses
 import importlib
 import random
 from collections import Counter, deque
-from types import MappingProxyType
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 FORMAT_VERSION = 1
