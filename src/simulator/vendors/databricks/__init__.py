@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -10,12 +11,15 @@ from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Reply, Vendor
-from simulator.vendors.databricks import lifecycle
+from simulator.vendors.base import ApiError, Reply, RunView, Vendor
+from simulator.vendors.databricks import lifecycle, retention
+from simulator.vendors.databricks.common import observed
 from simulator.vendors.databricks.errors import render_error
+from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.handlers import handlers
-from simulator.vendors.databricks.model import DatabricksState
+from simulator.vendors.databricks.model import DatabricksState, Run
 from simulator.vendors.databricks.sample_data import DATA_SCHEMA, load_sample_data
+from simulator.vendors.databricks.views import parent_view
 
 _ID_FIELDS = ("job_id", "run_id", "latest_repair_id")
 
@@ -24,8 +28,8 @@ class Databricks(Vendor):
     name = "databricks"
     title = "Databricks Jobs API 2.1 / 2.2"
     spec_files = ("databricks-jobs.yaml",)
-    lifecycles: ClassVar = {"run": lifecycle.RUN}
-    match_keys = frozenset({"name", "id", "job_id", "run_type", "tags", "task_key"})
+    lifecycles: ClassVar = lifecycle.LIFECYCLES
+    match_keys = frozenset({"name", "id", "run_id", "job_id", "run_type", "tags", "task_key", "attempt", "repair"})
     data_schema = DATA_SCHEMA
     handlers = handlers
 
@@ -36,23 +40,103 @@ class Databricks(Vendor):
         load_sample_data(state, session, scenario)
 
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
-        now = session.now()
-        return Counter(run.timeline.observe(now).state for run in state.runs.oldest_first())
+        executor = Executor(state, session)
+        retention.expire(executor, session.now())
+        runs = observed(executor, state.runs.oldest_first(), session.now())
+        return Counter(parent_view(run).life for run in runs)
 
     def check_step(self, kind: str, step: Step) -> str | None:
-        return lifecycle.check_step(step)
+        return lifecycle.check_step(kind, step)
 
     def normalize_body(self, operation: Operation, body: Any) -> Any:
         # The legacy databricks-cli sends ids as JSON strings: {"job_id": "100"}.
         if isinstance(body, dict):
             for key in _ID_FIELDS:
                 value = body.get(key)
-                if isinstance(value, str) and value.isdigit():
+                # ASCII digits only ("²".isdigit() is true), and no longer than an int64 can be
+                if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
                     body[key] = int(value)
         return body
 
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         return render_error(error)
+
+    def run_views(self, state: Any, session: Session) -> list[RunView]:
+        """Every job run and one-time run, newest first, in `life_cycle_state` words (`TERMINATED/SUCCESS` once it
+        ended). Only task runs keep timelines, so a run's history is rebuilt the way its state is derived: QUEUED
+        until admitted, PENDING until a task gets past PENDING, RUNNING, TERMINATING while a cancel ends it, then its
+        final state; once per round (each repair is a round)."""
+        phases = {
+            **dict.fromkeys(("QUEUED", "PENDING", "BLOCKED"), "queued"),
+            **dict.fromkeys(("RUNNING", "TERMINATING", "WAITING_FOR_RETRY"), "running"),
+            **dict.fromkeys(("SUCCESS", "SUCCESS_WITH_FAILURES"), "success"),
+            **dict.fromkeys(("FAILED", "TIMEDOUT", "UPSTREAM_FAILED", "MAXIMUM_CONCURRENT_RUNS_REACHED"), "failure"),
+            **dict.fromkeys(("CANCELED", "UPSTREAM_CANCELED"), "cancelled"),  # EXCLUDED, DISABLED: other
+        }
+
+        def label(life: str, result: str | None) -> str:
+            return f"{life}/{result}" if result else life
+
+        def history_of(run: Run, current: str) -> tuple[tuple[str, float], ...]:
+            events: list[tuple[str, float]] = []
+
+            def enter(name: str, at: float) -> None:
+                if events and events[-1][0] == name:
+                    return
+                events.append((name, max(at, events[-1][1]) if events else at))
+
+            first = run.rounds[0]
+            if run.admission == "queued" or (first.started_at is not None and first.started_at > run.created_at):
+                enter("QUEUED", run.created_at)
+            for round_ in run.rounds:
+                if round_.started_at is None:
+                    break
+                attempts = [attempt for slot in round_.slots.values() for attempt in slot.attempts]
+                if round_.ended_at is None or any(not attempt.never_ran for attempt in attempts):
+                    enter("PENDING", round_.started_at)
+                    busy = [slot.final_at for slot in round_.slots.values() if slot.final_at is not None]
+                    for attempt in attempts:
+                        moved = [at for name, at in attempt.timeline.history if name != "PENDING"]
+                        if moved and not attempt.never_ran:
+                            busy.append(moved[0])
+                    busy_at = min(busy, default=None)
+                    if busy_at is not None and (round_.stopped_at is None or busy_at < round_.stopped_at):
+                        enter("RUNNING", busy_at)
+                    if round_.stop == "cancel" and round_.stopped_at is not None:
+                        enter("TERMINATING", round_.stopped_at)
+                if round_.ended_at is not None:
+                    if round_ is run.latest or round_.outcome is None:
+                        enter(current, round_.ended_at)
+                    else:
+                        ended = round_.outcome["state"]
+                        enter(label(ended["life_cycle_state"], ended.get("result_state")), round_.ended_at)
+            if not events or events[-1][0] != current:
+                enter(current, events[-1][1] if events else run.created_at)
+            # Moments the run passed through without staying (a cancel while PENDING) are left out.
+            kept = [event for event, after in itertools.pairwise(events) if after[1] > event[1]]
+            return (*kept, events[-1])
+
+        executor = Executor(state, session)
+        retention.expire(executor, session.now())
+        runs = list(observed(executor, state.runs.oldest_first(), session.now()))
+        views = []
+        for run in reversed(runs):
+            view = parent_view(run)
+            current = label(view.life, view.result)
+            views.append(
+                RunView(
+                    api=self.name,
+                    id=str(run.run_id),
+                    name=run.run_name,
+                    state=current,
+                    phase="failure" if view.life == "INTERNAL_ERROR" else phases.get(view.result or view.life, "other"),
+                    history=history_of(run, current),
+                    started_at=run.created_at,
+                    ended_at=run.final_at,
+                    detail=view.message,
+                )
+            )
+        return views
 
 
 VENDOR = Databricks

@@ -1,4 +1,9 @@
-"""Databricks run states (`state.life_cycle_state`) and how they map to the v2 `status` object."""
+"""Databricks run states (`state.life_cycle_state`), the two plan kinds, and how states map to the v2 `status`.
+
+Plans of kind `run` (the default kind) describe what a run's work does; every task of a matching run follows them
+unless a plan of kind `task` matches that task attempt. QUEUED, BLOCKED and WAITING_FOR_RETRY are computed by the
+simulator (concurrency limit, depends_on, retries), so `task` plans may not script them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from simulator.engine.lifecycle import Lifecycle, Step
 
 TERMINAL = frozenset({"TERMINATED", "SKIPPED", "INTERNAL_ERROR"})
 ACTIVE = frozenset({"QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY"})
+COMPUTED = frozenset({"QUEUED", "BLOCKED", "WAITING_FOR_RETRY"})
 RESULT_STATES = frozenset(
     {
         "SUCCESS",
@@ -24,6 +30,11 @@ RESULT_STATES = frozenset(
 )
 
 CANCEL_SECONDS = 0.3
+CANCEL_PATH = (
+    Step("TERMINATING", seconds=CANCEL_SECONDS, message="Run is being cancelled."),
+    Step("TERMINATED", result="CANCELED", message="Run cancelled."),
+)
+_TERMINAL_MOVES = frozenset({"TERMINATING", "TERMINATED", "INTERNAL_ERROR"})
 
 RUN = Lifecycle(
     name="run",
@@ -40,15 +51,34 @@ RUN = Lifecycle(
             "TERMINATING": frozenset({"TERMINATED", "INTERNAL_ERROR"}),
         }
     ),
-    cancel_path=(
-        Step("TERMINATING", seconds=CANCEL_SECONDS),
-        Step("TERMINATED", result="CANCELED", message="Run cancelled."),
-    ),
+    cancel_path=CANCEL_PATH,
 )
 
+TASK = Lifecycle(
+    name="task",
+    states=frozenset({"PENDING", "RUNNING", "TERMINATING"}) | TERMINAL,
+    initial=frozenset({"PENDING", "RUNNING", "SKIPPED"}),
+    terminal=TERMINAL,
+    moves=MappingProxyType(
+        {
+            "PENDING": _TERMINAL_MOVES | {"RUNNING", "SKIPPED"},
+            "RUNNING": _TERMINAL_MOVES,
+            "TERMINATING": frozenset({"TERMINATED", "INTERNAL_ERROR"}),
+        }
+    ),
+    cancel_path=CANCEL_PATH,
+)
+
+LIFECYCLES = MappingProxyType({"run": RUN, "task": TASK})
+
 DEFAULT_PLAN = (
-    Step("PENDING", seconds=0.4, message="Waiting for cluster"),
-    Step("RUNNING", seconds=0.8, message="In run"),
+    Step("PENDING", seconds=0.3, message="Waiting for cluster"),
+    Step("RUNNING", seconds=0.6, message="In run"),
+    Step("TERMINATED", result="SUCCESS", message=""),
+)
+# Condition tasks need no cluster: they evaluate at once (their outcome comes from `condition_task`).
+CONDITION_PLAN = (
+    Step("RUNNING", seconds=0.05, message="Evaluating condition"),
     Step("TERMINATED", result="SUCCESS", message=""),
 )
 
@@ -67,16 +97,16 @@ STATUS_STATE = MappingProxyType(
     }
 )
 
-# result_state -> (termination code, termination type)
+# result_state -> (status.termination_details code, type); codes as the SDK's TerminationCodeCode documents them
 TERMINATION = MappingProxyType(
     {
         "SUCCESS": ("SUCCESS", "SUCCESS"),
         "SUCCESS_WITH_FAILURES": ("SUCCESS_WITH_FAILURES", "SUCCESS"),
         "FAILED": ("RUN_EXECUTION_ERROR", "CLIENT_ERROR"),
-        "TIMEDOUT": ("RUN_EXECUTION_ERROR", "CLIENT_ERROR"),
+        "TIMEDOUT": ("CANCELED", "CLIENT_ERROR"),
         "CANCELED": ("USER_CANCELED", "SUCCESS"),
-        "UPSTREAM_CANCELED": ("CANCELED", "SUCCESS"),
-        "UPSTREAM_FAILED": ("RUN_EXECUTION_ERROR", "CLIENT_ERROR"),
+        "UPSTREAM_CANCELED": ("SKIPPED", "SUCCESS"),
+        "UPSTREAM_FAILED": ("SKIPPED", "CLIENT_ERROR"),
         "EXCLUDED": ("SKIPPED", "SUCCESS"),
         "MAXIMUM_CONCURRENT_RUNS_REACHED": ("MAX_CONCURRENT_RUNS_EXCEEDED", "CLIENT_ERROR"),
         "DISABLED": ("DISABLED", "CLIENT_ERROR"),
@@ -84,7 +114,12 @@ TERMINATION = MappingProxyType(
 )
 
 
-def check_step(step: Step) -> str | None:
+def check_step(kind: str, step: Step) -> str | None:
+    if kind == "task" and step.state in COMPUTED:
+        return (
+            f"{step.state} is computed by jobsim (concurrency limit, depends_on, retries); "
+            "a task plan scripts PENDING, RUNNING, TERMINATING and a final state"
+        )
     if step.result is not None:
         if step.result not in RESULT_STATES:
             return f"unknown result {step.result!r} (known: {', '.join(sorted(RESULT_STATES))})"

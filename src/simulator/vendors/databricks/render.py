@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from simulator.engine.lifecycle import Timeline
+from simulator.engine.paging import encode_offset
+from simulator.vendors.databricks import params
 from simulator.vendors.databricks.lifecycle import STATUS_STATE, TERMINAL, TERMINATION
-from simulator.vendors.databricks.model import Job, Run
+from simulator.vendors.databricks.model import Attempt, Job, Round, Run, Slot
+from simulator.vendors.databricks.views import View, attempt_view, parent_view, unstarted_view
 
 SETTINGS_DEFAULTS: dict[str, Any] = {
     "name": "Untitled",
@@ -16,13 +20,44 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "max_concurrent_runs": 1,
     "format": "MULTI_TASK",
 }
-_TASK_ARRAYS = ("tasks", "job_clusters")
+PAGE = 100
+JOB_ARRAYS = ("tasks", "job_clusters", "parameters", "environments")
+RUN_ARRAYS = ("tasks", "job_clusters", "job_parameters", "repair_history")
 
 
+def ms(seconds: float | None) -> int:
+    return round(seconds * 1000) if seconds is not None else 0
+
+
+# --- paging of large objects -----------------------------------------------------------------------------------
+def cut(container: dict[str, Any], keys: tuple[str, ...], page: int) -> bool:
+    """Keep page `page` (of 100) of each array in `container`; True when any array has more after it."""
+    more = False
+    low, high = page * PAGE, (page + 1) * PAGE
+    for key in keys:
+        items = container.get(key)
+        if not isinstance(items, list):
+            continue
+        more = more or len(items) > high
+        if page and len(items) <= low:
+            del container[key]
+        else:
+            container[key] = items[low:high]
+    return more
+
+
+def paged(body: dict[str, Any], container: dict[str, Any], keys: tuple[str, ...], page: int) -> dict[str, Any]:
+    """jobs/get and runs/get: one page of the arrays, `next_page_token` at the root while more remain."""
+    if cut(container, keys, page):
+        body["next_page_token"] = encode_offset(page + 1)
+    return body
+
+
+# --- jobs ------------------------------------------------------------------------------------------------------
 def job(record: Job, *, expand_tasks: bool = True) -> dict[str, Any]:
-    settings = record.settings
+    settings = dict(record.settings)
     if not expand_tasks:
-        settings = {k: v for k, v in settings.items() if k not in _TASK_ARRAYS}
+        settings = {k: v for k, v in settings.items() if k not in ("tasks", "job_clusters")}
     return {
         "job_id": record.job_id,
         "creator_user_name": record.creator_user_name,
@@ -32,125 +67,232 @@ def job(record: Job, *, expand_tasks: bool = True) -> dict[str, Any]:
     }
 
 
-def run_state(timeline: Timeline) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The deprecated `state` object and the v2 `status` object of a timeline at its last observation."""
-    step = timeline.step
-    life = step.state
+# --- states ----------------------------------------------------------------------------------------------------
+def run_state(view: View) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The deprecated `state` object and the v2 `status` object for a view."""
+    life = view.life
     state: dict[str, Any] = {
         "life_cycle_state": life,
-        "state_message": step.message or "",
-        "user_cancelled_or_timedout": False,
+        "state_message": view.message,
+        "user_cancelled_or_timedout": view.result in ("CANCELED", "TIMEDOUT"),
     }
     status: dict[str, Any] = {"state": STATUS_STATE[life]}
     if life in TERMINAL:
-        result = step.result or ("FAILED" if life == "INTERNAL_ERROR" else None)
-        if result:
-            state["result_state"] = result
-            state["user_cancelled_or_timedout"] = result in ("CANCELED", "TIMEDOUT")
+        result = view.result or "FAILED"
+        state["result_state"] = result
         if life == "INTERNAL_ERROR":
             code, kind = "INTERNAL_ERROR", "INTERNAL_ERROR"
-        elif life == "SKIPPED" and result is None:
-            code, kind = "SKIPPED", "SUCCESS"
         else:
-            code, kind = TERMINATION.get(result or "SUCCESS", ("SUCCESS", "SUCCESS"))
-        status["termination_details"] = {"code": code, "type": kind, "message": step.message or ""}
+            code, kind = TERMINATION.get(result, ("SUCCESS", "SUCCESS"))
+        status["termination_details"] = {"code": code, "type": kind, "message": view.message}
     elif life == "QUEUED":
-        state["queue_reason"] = step.message or "Queued due to reaching maximum concurrent runs of 1."
-        status["queue_details"] = {"code": "ACTIVE_RUNS_LIMIT_REACHED", "message": state["queue_reason"]}
+        state["queue_reason"] = view.message
+        status["queue_details"] = {"code": "ACTIVE_RUNS_LIMIT_REACHED", "message": view.message}
     return state, status
 
 
-def run(record: Run, base_url: str, *, include_tasks: bool = True, include_history: bool = False) -> dict[str, Any]:
-    timeline = record.timeline
-    state, status = run_state(timeline)
-    start = record.start_ms
-    ended = timeline.ended_at()
-    end_ms = int(ended * 1000) if ended is not None else 0
+# --- runs ------------------------------------------------------------------------------------------------------
+def run(
+    record: Run,
+    base_url: str,
+    now: float,
+    *,
+    include_tasks: bool = True,
+    include_history: bool = False,
+    include_resolved: bool = False,
+) -> dict[str, Any]:
+    view = parent_view(record)
+    state, status = run_state(view)
     body: dict[str, Any] = {
         "run_id": record.run_id,
         "number_in_job": record.run_id,
+        "original_attempt_run_id": record.run_id,
         "creator_user_name": record.creator_user_name,
         "run_name": record.run_name,
         "run_type": record.run_type,
         "trigger": record.trigger,
         "state": state,
         "status": status,
-        "start_time": start,
-        "end_time": end_ms,
+        "start_time": record.start_ms,
+        "end_time": ms(record.final_at),
         "setup_duration": 0,
         "execution_duration": 0,
         "cleanup_duration": 0,
         "attempt_number": 0,
         "format": "MULTI_TASK",
-        "run_page_url": _page_url(base_url, record.job_id, record.run_id),
+        "run_page_url": page_url(base_url, record.job_id, record.run_id),
     }
     if record.job_id is not None:
         body["job_id"] = record.job_id
-    if ended is not None:
-        body["run_duration"] = max(end_ms - start, 0)
-    queued = timeline.time_in(("QUEUED",))
-    if queued:
-        body["queue_duration"] = int(queued * 1000)
+    if record.final_at is not None:
+        body["run_duration"] = sum(_round_ms(record, r) for r in record.rounds)
+    first = record.rounds[0]
+    queued_until = first.started_at if first.started_at is not None else now
+    if queued_until > record.created_at:
+        body["queue_duration"] = ms(queued_until - record.created_at)
     if record.job_parameters:
         body["job_parameters"] = record.job_parameters
     if record.overriding_parameters:
         body["overriding_parameters"] = record.overriding_parameters
-    if record.description:
-        body["description"] = record.description
+    for key in ("description", "job_clusters", "git_source"):
+        if record.extra.get(key):
+            body[key] = record.extra[key]
     if include_tasks:
-        body["tasks"] = [_task(record, task, state, status, start, end_ms, base_url) for task in record.tasks]
+        body["tasks"] = tasks(record, base_url, include_resolved)
     if include_history:
         body["repair_history"] = repair_history(record)
     return body
 
 
-def repair_history(record: Run) -> list[dict[str, Any]]:
-    if not record.repairs:
-        return [_history_item("ORIGINAL", None, record.timeline, [t.run_id for t in record.tasks])]
-    assert record.original is not None
-    items = [_history_item("ORIGINAL", None, record.original, record.original_task_run_ids)]
-    items.extend(_history_item("REPAIR", r.repair_id, r.timeline, r.task_run_ids) for r in record.repairs)
-    return items
+def _round_ms(record: Run, round_: Round) -> int:
+    begin = record.created_at if round_.number == 0 else round_.started_at
+    return max(ms(round_.ended_at) - ms(begin), 0) if round_.ended_at is not None else 0
 
 
-def _history_item(kind: str, repair_id: int | None, timeline: Timeline, task_run_ids: list[int]) -> dict[str, Any]:
-    state, status = run_state(timeline)
-    ended = timeline.ended_at()
-    item: dict[str, Any] = {
-        "type": kind,
-        "start_time": int(timeline.started_at * 1000),
-        "end_time": int(ended * 1000) if ended is not None else 0,
-        "state": state,
-        "status": status,
-        "task_run_ids": task_run_ids,
+def tasks(record: Run, base_url: str, include_resolved: bool = False) -> list[dict[str, Any]]:
+    """One entry per task attempt; attempts of earlier rounds stay listed after a repair (as Databricks does)."""
+    out = []
+    for key in record.order:
+        for round_ in record.rounds:
+            slot = round_.slots.get(key)
+            if slot is None or slot.hidden:
+                continue
+            pairs: list[tuple[Attempt | None, View]] = [(a, attempt_view(slot, a)) for a in slot.attempts]
+            pairs = pairs or [(None, unstarted_view(record))]
+            for attempt, view in pairs:
+                entry = _entry(record, slot, attempt, view, base_url)
+                if include_resolved:
+                    context = _context(record, slot, entry["run_id"])
+                    entry["resolved_values"] = params.resolved_values(slot.spec, context, record.overriding_parameters)
+                out.append(entry)
+    return out
+
+
+def _context(record: Run, slot: Slot, run_id: int) -> dict[str, str]:
+    context = {
+        "job.id": str(record.job_id or ""),
+        "job.name": record.run_name,
+        "job.run_id": str(record.run_id),
+        "task.name": slot.key,
+        "task.run_id": str(run_id),
     }
-    if repair_id is not None:
-        item["id"] = repair_id
-    return item
+    context.update({f"job.parameters.{p['name']}": str(p.get("value", "")) for p in record.job_parameters})
+    return context
 
 
-def _task(
-    record: Run, task: Any, state: dict[str, Any], status: dict[str, Any], start: int, end: int, base_url: str
-) -> dict[str, Any]:
-    body = dict(task.spec)
+def _entry(record: Run, slot: Slot, attempt: Attempt | None, view: View, base_url: str) -> dict[str, Any]:
+    body = dict(slot.spec)
+    body.setdefault("run_if", "ALL_SUCCESS")
+    run_id = attempt.run_id if attempt else slot.first_id
+    state, status = run_state(view)
     body.update(
         {
-            "run_id": task.run_id,
+            "run_id": run_id,
             "state": state,
             "status": status,
-            "start_time": start,
-            "end_time": end,
-            "setup_duration": 0,
-            "execution_duration": max(end - start, 0) if end else 0,
-            "cleanup_duration": 0,
-            "attempt_number": 0,
-            "run_page_url": _page_url(base_url, record.job_id, task.run_id),
+            "attempt_number": attempt.number if attempt else 0,
+            "original_attempt_run_id": slot.first_id,
+            "run_page_url": page_url(base_url, record.job_id, run_id),
+            "job_run_id": record.run_id,
         }
     )
+    body.update(_times(attempt, view))
+    if attempt and not attempt.never_ran and "existing_cluster_id" in slot.spec:
+        body["cluster_instance"] = {"cluster_id": slot.spec["existing_cluster_id"]}
     return body
 
 
-def _page_url(base_url: str, job_id: int | None, run_id: int) -> str:
+def _times(attempt: Attempt | None, view: View) -> dict[str, int]:
+    if attempt is None:
+        return {"start_time": 0, "end_time": 0, "setup_duration": 0, "execution_duration": 0, "cleanup_duration": 0}
+    timeline = attempt.timeline
+    if attempt.never_ran:
+        return {
+            "start_time": 0,
+            "end_time": ms(timeline.started_at),
+            "setup_duration": 0,
+            "execution_duration": 0,
+            "cleanup_duration": 0,
+        }
+    start = ms(timeline.started_at)
+    end = ms(timeline.ended_at()) if view.final else 0
+    times = {
+        "start_time": start,
+        "end_time": end,
+        "setup_duration": _time_in(timeline, "PENDING"),
+        "execution_duration": _time_in(timeline, "RUNNING"),
+        "cleanup_duration": _time_in(timeline, "TERMINATING"),
+    }
+    if end:
+        times["run_duration"] = max(end - start, 0)
+    return times
+
+
+def _time_in(timeline: Timeline, state: str) -> int:
+    """Milliseconds spent in `state` (whole visits only), as differences of the epoch-ms times shown."""
+    history = timeline.history
+    return sum(ms(until) - ms(at) for (name, at), (_, until) in itertools.pairwise(history) if name == state)
+
+
+def task_run(record: Run, slot: Slot, attempt: Attempt | None, base_url: str) -> dict[str, Any]:
+    """A task run read on its own (runs/get or get-output with a task run id)."""
+    view = attempt_view(slot, attempt) if attempt else unstarted_view(record)
+    entry = _entry(record, slot, attempt, view, base_url)
+    state, status = run_state(view)
+    body: dict[str, Any] = {
+        "run_id": entry["run_id"],
+        "number_in_job": entry["run_id"],
+        "original_attempt_run_id": slot.first_id,
+        "creator_user_name": record.creator_user_name,
+        "run_name": slot.key,
+        "run_type": record.run_type,
+        "trigger": "RETRY" if attempt and attempt.number else record.trigger,
+        "state": state,
+        "status": status,
+        "attempt_number": entry["attempt_number"],
+        "run_page_url": entry["run_page_url"],
+        "job_run_id": record.run_id,
+        "task_key": slot.key,
+        "format": "MULTI_TASK",
+        "tasks": [entry],
+    }
+    body.update(_times(attempt, view))
+    if record.job_id is not None:
+        body["job_id"] = record.job_id
+    return body
+
+
+def repair_history(record: Run) -> list[dict[str, Any]]:
+    items = []
+    for round_ in record.rounds:
+        if round_ is record.latest or round_.outcome is None:
+            state, status = run_state(parent_view(record))
+        else:
+            state, status = round_.outcome["state"], round_.outcome["status"]
+        item: dict[str, Any] = {
+            "type": "ORIGINAL" if round_.number == 0 else "REPAIR",
+            "start_time": record.start_ms if round_.number == 0 else ms(round_.started_at),
+            "end_time": ms(round_.ended_at),
+            "state": state,
+            "status": status,
+            "task_run_ids": round_task_run_ids(round_),
+        }
+        if round_.repair_id is not None:
+            item["id"] = round_.repair_id
+        items.append(item)
+    return items
+
+
+def round_task_run_ids(round_: Round) -> list[int]:
+    ids: list[int] = []
+    for slot in round_.slots.values():
+        if slot.hidden:
+            continue
+        ids.extend([a.run_id for a in slot.attempts] or [slot.first_id])
+    return ids
+
+
+def page_url(base_url: str, job_id: int | None, run_id: int) -> str:
     if job_id is None:
         return f"{base_url}/#job/runs/{run_id}"
     return f"{base_url}/#job/{job_id}/run/{run_id}"

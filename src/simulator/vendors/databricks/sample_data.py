@@ -6,6 +6,7 @@ from typing import Any
 
 from simulator.engine.scenario import Scenario, parse_duration
 from simulator.engine.session import Session
+from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.handlers import new_job, start_run
 from simulator.vendors.databricks.model import DatabricksState
 
@@ -20,7 +21,10 @@ DATA_SCHEMA: dict[str, Any] = {
                 "required": ["settings"],
                 "additionalProperties": False,
                 "properties": {
-                    "settings": {"type": "object", "description": "JobSettings, as jobs/create takes them."},
+                    "settings": {
+                        "type": "object",
+                        "description": "JobSettings, as jobs/create takes them (not limited to 100 tasks, as in 2.2).",
+                    },
                     "runs": {
                         "type": "array",
                         "description": "Runs the job already had: started `ago` before start-up, following `plan`.",
@@ -43,12 +47,12 @@ DATA_SCHEMA: dict[str, Any] = {
 
 def load_sample_data(state: DatabricksState, session: Session, scenario: Scenario) -> None:
     now = session.now()
+    executor = Executor(state, session)
     for entry in scenario.data.get("jobs", []):
         job = new_job(state, session, now, dict(entry["settings"]))
         for past in sorted(entry.get("runs", []), key=lambda r: -parse_duration(r["ago"])):
-            run = start_run(
-                state,
-                session,
+            start_run(
+                executor,
                 now - parse_duration(past["ago"]),
                 job=job,
                 run_type="JOB_RUN",
@@ -57,4 +61,3 @@ def load_sample_data(state: DatabricksState, session: Session, scenario: Scenari
                 body={},
                 plan_name=past.get("plan"),
             )
-            run.timeline.observe(now)

@@ -1,0 +1,138 @@
+"""What every Databricks handler shares: the handler table, errors, look-ups that observe, list paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from simulator.engine.paging import BadToken, decode_offset, encode_offset
+from simulator.vendors.base import ApiError, Call, HandlerTable, Reply
+from simulator.vendors.databricks import dag, retention
+from simulator.vendors.databricks.execution import Executor
+from simulator.vendors.databricks.model import Attempt, DatabricksState, Job, Run, Slot
+from simulator.vendors.databricks.queue import settle
+
+handlers = HandlerTable()
+EMPTY = Reply(200, {})
+DEFAULT_USER = "jobsim@example.com"
+
+
+def invalid(message: str, field: str | None = None) -> ApiError:
+    return ApiError(400, message, code="INVALID_PARAMETER_VALUE", field=field)
+
+
+def executor(call: Call) -> Executor:
+    return Executor(call.state, call.session)
+
+
+def find_job(state: DatabricksState, job_id: int) -> Job:
+    found = state.jobs.get(job_id)
+    if found is None:
+        raise invalid(f"Job {job_id} does not exist.", "job_id")
+    return found
+
+
+def observe(ex: Executor, run: Run, now: float, read: bool = False) -> Run:
+    """Bring a run (and its job's queue) up to `now`."""
+    if run.job_id is not None:
+        settle(ex, run.job_id, now)
+    ex.advance(run, now, read)
+    return run
+
+
+def observed(ex: Executor, runs: Iterable[Run], now: float) -> Iterator[Run]:
+    """Observe runs as they are listed, settling each job's queue once."""
+    settled: set[int] = set()
+    for run in runs:
+        if run.job_id is not None and run.job_id not in settled:
+            settle(ex, run.job_id, now)
+            settled.add(run.job_id)
+        ex.advance(run, now)
+        yield run
+
+
+def find_run(call: Call, run_id: int, *, read: bool = False) -> Run:
+    """A job run (or one-time run) by id; a task run id is refused with the vendor's message."""
+    run, slot, _ = find_any(call, run_id, read=read)
+    if slot is not None:
+        raise invalid(f"Run {run_id} is a task run of job run {run.run_id}; use the job run id.", "run_id")
+    return run
+
+
+def find_any(call: Call, run_id: int, *, read: bool = False) -> tuple[Run, Slot | None, Attempt | None]:
+    """A job run, or the task run with this id: (job run, its slot, its attempt or None while not started)."""
+    state: DatabricksState = call.state
+    ex = executor(call)
+    retention.expire(ex, call.now)
+    run = state.runs.get(run_id)
+    if run is not None:
+        return observe(ex, run, call.now, read), None, None
+    parent = state.task_runs.get(run_id)
+    run = state.runs.get(parent) if parent is not None else None
+    if run is None:
+        raise invalid(f"Run {run_id} does not exist.", "run_id")
+    observe(ex, run, call.now, read)
+    for round_ in reversed(run.rounds):
+        for slot in round_.slots.values():
+            for attempt in slot.attempts:
+                if attempt.run_id == run_id:
+                    return run, slot, attempt
+            if not slot.attempts and slot.first_id == run_id:
+                return run, slot, None
+    raise invalid(f"Run {run_id} does not exist.", "run_id")
+
+
+def check_tasks(settings: dict[str, Any]) -> None:
+    tasks = settings.get("tasks") or []
+    seen: set[str] = set()
+    for task in tasks:
+        key = task["task_key"]
+        if key in seen:
+            raise invalid(f"Task key {key!r} is used by more than one task; task keys must be unique.", "tasks")
+        seen.add(key)
+    for task in tasks:
+        for dependency in task.get("depends_on") or []:
+            if dependency.get("task_key") not in seen:
+                raise invalid(
+                    f"Task {task['task_key']!r} depends on {dependency.get('task_key')!r}, "
+                    "which is not a task of this job.",
+                    "tasks",
+                )
+    cycle = dag.find_cycle(tasks)
+    if cycle:
+        raise invalid(f"The task dependencies form a cycle through {', '.join(cycle)}.", "tasks")
+    if settings.get("schedule") and settings.get("continuous"):
+        raise invalid("Only one of schedule and continuous can be set.", "schedule")
+
+
+# --- list paging (tokens, and the deprecated offset the legacy CLI uses) -----------------------------------------
+def page(items: Iterable[Any], offset: int, limit: int) -> tuple[list[Any], bool]:
+    window = list(islice(items, offset, offset + limit + 1))
+    return window[:limit], len(window) > limit
+
+
+def token_value(call: Call) -> int | None:
+    token = call.query.get("page_token")
+    if not token:
+        return None
+    try:
+        return decode_offset(token)
+    except BadToken:
+        raise invalid(
+            f"Invalid value for parameter 'page_token': {token!r} is not a token this server issued.", "page_token"
+        ) from None
+
+
+def start_offset(call: Call) -> int:
+    value = token_value(call)
+    return value if value is not None else int(call.query.get("offset", 0))
+
+
+def paging_fields(offset: int, limit: int, shown: int, has_more: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {"has_more": has_more}
+    if has_more:
+        fields["next_page_token"] = encode_offset(offset + shown)
+    if offset > 0:
+        fields["prev_page_token"] = encode_offset(max(offset - limit, 0))
+    return fields

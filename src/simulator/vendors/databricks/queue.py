@@ -1,0 +1,116 @@
+"""`max_concurrent_runs` and the job queue, settled lazily.
+
+Each job keeps the ids of its started runs that were not yet seen final (`active`) and of its queued runs. When any
+run of the job is observed, `settle` evaluates the active runs, and starts queued runs in order at the exact
+moments slots freed up (the end times of the runs before them), so the cost follows the job's active and queued
+runs, never all its stored runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.engine.lifecycle import Step
+from simulator.vendors.databricks.execution import Executor
+from simulator.vendors.databricks.lifecycle import CANCEL_PATH
+from simulator.vendors.databricks.model import DatabricksState, Run
+from simulator.vendors.databricks.views import skip_message
+
+DEFAULT_LIMIT = 1
+
+
+def limit_of(state: DatabricksState, job_id: int) -> int:
+    job = state.jobs.get(job_id)
+    if job is None:
+        return DEFAULT_LIMIT
+    return int(job.settings.get("max_concurrent_runs", DEFAULT_LIMIT))
+
+
+def queue_enabled(settings: dict[str, Any], body: dict[str, Any], by_default: bool = True) -> bool:
+    """run-now's `queue` wins over the job's; a job without `queue` queues if it came through the Jobs API 2.2."""
+    chosen = body.get("queue") or settings.get("queue") or {"enabled": by_default}
+    return bool(chosen.get("enabled", True))
+
+
+def settle(executor: Executor, job_id: int, now: float) -> None:
+    state = executor.state
+    active = state.active.get(job_id)
+    queued = state.queued.get(job_id)
+    if not active and not queued:
+        return
+    active = state.active.setdefault(job_id, [])
+    queued = state.queued.setdefault(job_id, [])
+    limit = limit_of(state, job_id)
+    floor = now  # a free slot without an end before it comes from a raised limit: it opened now
+    while True:
+        runs = [state.runs.get(i) for i in active]
+        live = [run for run in runs if run is not None]
+        for run in live:
+            executor.advance(run, now)
+        ends = sorted(run.final_at for run in live if run.final_at is not None)
+        head = state.runs.get(queued[0]) if queued else None
+        if head is None or limit <= 0:
+            active[:] = [run.run_id for run in live if run.final_at is None]
+            if queued and head is None:
+                queued.pop(0)
+                continue
+            return
+        needed = len(live) - limit + 1
+        if needed > len(ends):
+            active[:] = [run.run_id for run in live if run.final_at is None]
+            return
+        at = max(head.created_at, ends[needed - 1] if needed > 0 else floor)
+        active[:] = [run.run_id for run in live if run.final_at is None or run.final_at > at]
+        queued.pop(0)
+        start(head, at)
+        active.append(head.run_id)
+        floor = at
+
+
+def start(run: Run, at: float) -> None:
+    run.admission = "started"
+    run.latest.started_at = at
+
+
+def admit(
+    executor: Executor, run: Run, settings: dict[str, Any], body: dict[str, Any], now: float, queues_by_default: bool
+) -> None:
+    """Start a new job run now, queue it, or skip it (MAXIMUM_CONCURRENT_RUNS_REACHED) per the job's limit."""
+    state = executor.state
+    assert run.job_id is not None
+    settle(executor, run.job_id, now)
+    limit = int(settings.get("max_concurrent_runs", DEFAULT_LIMIT))
+    run.queue_limit = limit
+    active = state.active.setdefault(run.job_id, [])
+    queued = state.queued.setdefault(run.job_id, [])
+    if limit > 0 and len(active) < limit and not queued:
+        start(run, now)
+        active.append(run.run_id)
+    elif limit > 0 and queue_enabled(settings, body, queues_by_default):
+        run.admission = "queued"
+        queued.append(run.run_id)
+    else:
+        run.admission = "skipped"
+        end_without_running(executor, run, now, "SKIPPED")
+
+
+def end_without_running(executor: Executor, run: Run, at: float, how: str) -> None:
+    """A run that never started ends: skipped for concurrency, or cancelled while queued."""
+    round_ = run.latest
+    if how == "SKIPPED":
+        step = Step("SKIPPED", result="MAXIMUM_CONCURRENT_RUNS_REACHED", message=skip_message(run))
+    else:
+        step = CANCEL_PATH[-1]
+        round_.stop, round_.stopped_at = "cancel", at
+    for slot in round_.slots.values():
+        executor.end_unstarted(slot, step, at)
+    round_.started_at = round_.ended_at = run.final_at = at
+
+
+def cancel_queued(executor: Executor, run: Run, at: float) -> None:
+    assert run.job_id is not None
+    queued = executor.state.queued.get(run.job_id, [])
+    if run.run_id in queued:
+        queued.remove(run.run_id)
+    run.admission = "canceled"
+    end_without_running(executor, run, at, "CANCELED")
