@@ -94,6 +94,18 @@ def test_with_users_missing_or_wrong_credentials_are_401(users: httpx.Client, he
         error_of(reply, 401, "unauthorized")
 
 
+def test_with_users_credentials_are_checked_before_the_request(users: httpx.Client) -> None:
+    """A caller without valid credentials gets 401, not a 400 or 404 that tells them about the API."""
+    for reply in (
+        users.post(f"{DQ}/jobs/bad%20name!/run"),
+        users.post(f"{DQ}/jobs/customer_orders_dq/run", content=b"{not json", headers=basic("admin", "wrong")),
+        users.get(f"{DQ}/jobRuns", params={"limit": "-1"}),
+        users.get(f"{DQ}/jobRuns/not-a-uuid"),
+    ):
+        error_of(reply, 401, "unauthorized")
+    error_of(users.get(f"{DQ}/jobRuns", params={"limit": "-1"}, headers=basic("admin", "admin")), 400, "invalidRequest")
+
+
 def test_with_users_the_bearer_token_and_basic_both_work(users: httpx.Client) -> None:
     assert users.get(f"{DQ}/jobRuns", headers=bearer("dq-admin-token")).json()["total"] == 4
     reply = users.post(f"{DQ}/jobs/customer_orders_dq/run", headers=basic("runner", "runner"))

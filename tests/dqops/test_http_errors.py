@@ -49,7 +49,7 @@ def test_wrong_query_type_names_the_parameter(http: httpx.Client) -> None:
 
 def test_negative_wait_timeout_and_bad_boolean(http: httpx.Client) -> None:
     message = spring_error(
-        http.get("/api/jobs/jobs/1/wait", params={"waitTimeout": -1}), 400, "Bad Request", "/api/jobs/jobs/{jobId}/wait"
+        http.get("/api/jobs/jobs/1/wait", params={"waitTimeout": -1}), 400, "Bad Request", "/api/jobs/jobs/1/wait"
     )
     assert "waitTimeout" in message
     message = spring_error(
@@ -60,7 +60,7 @@ def test_negative_wait_timeout_and_bad_boolean(http: httpx.Client) -> None:
 
 def test_bad_path_number_names_it(http: httpx.Client) -> None:
     reply = http.get("/api/jobs/jobchangessince/latest")
-    message = spring_error(reply, 400, "Bad Request", "/api/jobs/jobchangessince/{sequenceNumber}")
+    message = spring_error(reply, 400, "Bad Request", "/api/jobs/jobchangessince/latest")
     assert "sequenceNumber" in message
 
 

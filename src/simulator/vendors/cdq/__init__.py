@@ -12,7 +12,7 @@ from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Reply, Vendor
+from simulator.vendors.base import ApiError, Reply, RunView, Vendor
 from simulator.vendors.cdq import lifecycle
 from simulator.vendors.cdq.auth import accepts
 from simulator.vendors.cdq.errors import render_error
@@ -54,6 +54,35 @@ class Cdq(Vendor):
 
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         return render_error(error, operation)
+
+    def run_views(self, state: Any, session: Session) -> list[RunView]:
+        """Every job, newest first: its JobStatus, with the status message (or the job type) as detail."""
+        phases = {
+            **dict.fromkeys(("CREATED", "PERSISTED", "WAITING", "SCHEDULED"), "queued"),
+            "RUNNING": "running",
+            "FINISHED": "success",
+            **dict.fromkeys(("FAILED", "DIED"), "failure"),
+            "CANCELED": "cancelled",  # UNKNOWN: other
+        }
+        now = session.now()
+        views = []
+        for job in state.jobs.newest_first():
+            observe(state, job, now)
+            timeline = job.timeline
+            views.append(
+                RunView(
+                    api=self.name,
+                    id=job.id,
+                    name=str(job.fields.get("name") or job.type),
+                    state=timeline.state,
+                    phase=phases.get(timeline.state, "other"),
+                    history=tuple(timeline.history),
+                    started_at=timeline.started_at,
+                    ended_at=timeline.ended_at(),
+                    detail=timeline.step.message or job.type,
+                )
+            )
+        return views
 
 
 VENDOR = Cdq

@@ -66,7 +66,7 @@ class CdqJob:
 
 @dataclass(frozen=True, slots=True)
 class Tombstone:
-    """What a deleted job had become, so jobs depending on it still know how it ended."""
+    """What a deleted (or expired, or evicted) job had become, so jobs depending on it still know how it ended."""
 
     status: str
     ended_at: float | None
@@ -81,6 +81,7 @@ class CdqState:
     job_types: dict[str, JobType] = field(default_factory=dict)
     api_keys: dict[str, Caller] = field(default_factory=dict)
     default_caller: Caller = field(default_factory=lambda: Caller(DEFAULT_USER, DEFAULT_ORGANIZATION))
+    swept_at: float = 0.0  # when (simulator clock) expired jobs were last dropped
 
     def add(self, job: CdqJob) -> CdqJob:
         self.jobs.add(job.id, job)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from starlette.datastructures import Headers
+
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Reply, Vendor
+from simulator.vendors.base import ApiError, Reply, RunView, Vendor
 from simulator.vendors.collibra_dgc import core_handlers, lifecycle, v1_handlers  # both register on `handlers`
 from simulator.vendors.collibra_dgc.api import handlers
 from simulator.vendors.collibra_dgc.model import DgcState
 from simulator.vendors.collibra_dgc.sample_data import DATA_SCHEMA, load_sample_data
 from simulator.vendors.collibra_dq import errors
+from simulator.vendors.collibra_dq.auth import authenticate
 
 __all__ = ["VENDOR", "core_handlers", "v1_handlers"]
 
@@ -37,9 +40,47 @@ class CollibraDgc(Vendor):
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
 
+    def authenticate(self, headers: Headers, state: Any) -> None:
+        if state is not None:
+            authenticate(headers, state.users)
+
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
-        deprecated = operation is not None and operation.deprecated
+        # Fault errors come without an operation: the request path says whether it was a deprecated /rest/2.0 call.
+        deprecated = operation.deprecated if operation is not None else (error.path or "").startswith("/rest/2.0/")
         return errors.render(error, with_help=True, headers=core_handlers.deprecation() if deprecated else None)
+
+    def run_views(self, state: Any, session: Session) -> list[RunView]:
+        """Every job that exists at now, newest first: its Core state, with the result once it ended."""
+        phases = {
+            "WAITING": "queued",
+            **dict.fromkeys(("RUNNING", "CANCELING"), "running"),
+            **{"COMPLETED/SUCCESS": "success", "COMPLETED/COMPLETED_WITH_ERROR": "failure"},
+            **{"ERROR/FAILURE": "failure", "CANCELED/ABORTED": "cancelled"},
+        }
+        views = []
+        for job in reversed(state.visible(session.now())):
+            timeline = job.timeline
+            label = f"{job.state}/{job.result}" if timeline.finished else job.state
+            history: list[tuple[str, float]] = []
+            for status, at in timeline.history:  # a progress change repeats RUNNING: one segment per state
+                if not history or history[-1][0] != status:
+                    history.append((status, at))
+            if timeline.finished:
+                history[-1] = (label, history[-1][1])
+            views.append(
+                RunView(
+                    api=self.name,
+                    id=job.job_id,
+                    name=job.name,
+                    state=label,
+                    phase=phases.get(label, "other"),
+                    history=tuple(history),
+                    started_at=timeline.started_at,
+                    ended_at=timeline.ended_at(),
+                    detail=" ".join(filter(None, [job.type, "(deleted)" if job.deleted else "", job.text()])),
+                )
+            )
+        return views
 
 
 VENDOR = CollibraDgc

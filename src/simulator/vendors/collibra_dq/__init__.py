@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from starlette.datastructures import Headers
+
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Reply, Vendor
+from simulator.vendors.base import ApiError, Reply, RunView, Vendor
 from simulator.vendors.collibra_dq import errors, lifecycle
+from simulator.vendors.collibra_dq.auth import authenticate
 from simulator.vendors.collibra_dq.handlers import handlers
 from simulator.vendors.collibra_dq.model import DqState
 from simulator.vendors.collibra_dq.sample_data import DATA_SCHEMA, load_sample_data
@@ -33,9 +36,44 @@ class CollibraDq(Vendor):
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
 
+    def authenticate(self, headers: Headers, state: Any) -> None:
+        if state is not None:
+            authenticate(headers, state.users)
+
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         # The Data Quality API sends exactly the four keys of its StandardErrorResponse.
         return errors.render(error, with_help=False)
+
+    def run_views(self, state: Any, session: Session) -> list[RunView]:
+        """Every job run, newest first: its JobRunStatus, with the activity (or the failure) as detail."""
+        phases = {
+            **dict.fromkeys(("WAITING", "DISPATCHED"), "queued"),
+            **dict.fromkeys(("SETUP", "RUNNING", "SENDING"), "running"),
+            **{"FINISHED": "success", "FAILED": "failure", "CANCELLED": "cancelled"},  # UNKNOWN: other
+        }
+        now = session.now()
+        views = []
+        for run in state.runs.newest_first():
+            timeline = run.timeline
+            timeline.observe(now)
+            history: list[tuple[str, float]] = []
+            for status, at in timeline.history:  # RUNNING repeats once per activity: one segment per status
+                if not history or history[-1][0] != status:
+                    history.append((status, at))
+            views.append(
+                RunView(
+                    api=self.name,
+                    id=run.run_id,
+                    name=run.job_name,
+                    state=run.status,
+                    phase=phases.get(run.status, "other"),
+                    history=tuple(history),
+                    started_at=timeline.started_at,
+                    ended_at=timeline.ended_at(),
+                    detail=timeline.step.message or run.activity,
+                )
+            )
+        return views
 
 
 VENDOR = CollibraDq

@@ -30,6 +30,8 @@ CODES = {
     "too_large": "payloadTooLarge",
     "unauthorized": "unauthorized",
     "forbidden": "forbidden",
+    "rate_limited": "tooManyRequests",
+    "unavailable": "serviceUnavailable",
     "internal": "internalServerError",
 }
 

@@ -8,8 +8,8 @@ from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Reply, Vendor
-from simulator.vendors.dqops import lifecycle
+from simulator.vendors.base import ApiError, Reply, RunView, Vendor
+from simulator.vendors.dqops import lifecycle, queue
 from simulator.vendors.dqops.errors import render_error
 from simulator.vendors.dqops.handlers import handlers
 from simulator.vendors.dqops.model import DqopsState
@@ -46,6 +46,34 @@ class Dqops(Vendor):
 
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         return render_error(error, operation)
+
+    def run_views(self, state: Any, session: Session) -> list[RunView]:
+        """Every job the queue still holds, newest first: its DqoJobStatus, with what it works on as detail."""
+        phases = {
+            **dict.fromkeys(("queued", "waiting"), "queued"),
+            **dict.fromkeys(("running", "cancel_requested"), "running"),
+            **{"finished": "success", "failed": "failure", "cancelled": "cancelled"},
+        }
+        queue.sync(state, session.now())  # the one place that moves jobs along (and queues due cron jobs)
+        views = []
+        for job in state.jobs.newest_first():
+            timeline = job.timeline
+            attrs = queue.plan_attrs(job.job_id, job.kind, job.parameters, job.business_key)
+            where = [str(attrs[key]) for key in ("connection", "table") if attrs.get(key)]
+            views.append(
+                RunView(
+                    api=self.name,
+                    id=str(job.job_id),
+                    name=job.business_key or job.kind.job_type,
+                    state=timeline.state,
+                    phase=phases.get(timeline.state, "other"),
+                    history=tuple(timeline.history),
+                    started_at=timeline.started_at,
+                    ended_at=timeline.ended_at(),
+                    detail=" ".join([job.kind.job_type, *where, timeline.step.message or ""]).strip(),
+                )
+            )
+        return views
 
 
 VENDOR = Dqops

@@ -40,7 +40,9 @@ _PATH_IN_MESSAGE = re.compile(r"'[A-Z]+ (/[^' ]*)'| on (/\S+?);")
 
 
 def _path(error: ApiError, operation: Operation | None) -> str:
-    """The request path. Contract errors do not carry it, so: from the message, else the operation's template."""
+    """The request path: as the server set it, else from the message, else the operation's template."""
+    if error.path:
+        return error.path
     found = _PATH_IN_MESSAGE.search(error.message)
     if found:
         return found.group(1) or found.group(2)

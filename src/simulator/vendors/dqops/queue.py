@@ -21,6 +21,7 @@ from simulator.vendors.dqops.model import Change, DqopsState, Job
 API = "dqops"
 _LONG = re.compile(r"^[+-]?[0-9]{1,19}$")  # what Java's Long.parseLong reads
 CRON_BACKLOG = 50  # at most this many overdue cron runs are queued at once (after a long clock advance)
+CAP_SLACK = 0.1  # over max_runs jobs, finished ones are dropped down to 90% of it
 
 
 # --- jobs ------------------------------------------------------------------------------------------------------
@@ -118,6 +119,9 @@ def _record(state: DqopsState, job: Job, index: int, now: float) -> None:
 
 
 def _prune(state: DqopsState, now: float) -> None:
+    """Retention on the simulator clock, then the caps: at most `max_runs` jobs (the oldest finished go first,
+    amortised with slack; queued and running jobs are never dropped) and as many changes (a change holds its job,
+    so a longer feed would keep dropped jobs in memory; a job makes three to five changes)."""
     options = state.options
     changes = state.changes
     while changes and changes[0].logged_at < now - options.keep_changes_seconds:
@@ -125,6 +129,13 @@ def _prune(state: DqopsState, now: float) -> None:
     finished = state.finished
     while finished and finished[0].timeline.entered_at < now - options.keep_finished_seconds:
         _forget(state, finished.popleft().job_id)
+    limit = state.session.max_runs
+    if len(state.jobs) > limit:
+        target = int(limit * (1 - CAP_SLACK))
+        while finished and len(state.jobs) > target:
+            _forget(state, finished.popleft().job_id)
+    while len(changes) > limit:
+        changes.popleft()
 
 
 def _forget(state: DqopsState, job_id: int) -> None:
