@@ -12,5 +12,6 @@ async def fixed(request: Request) -> JSONResponse:
     return JSONResponse(BODY)
 
 
-app = Starlette(routes=[Route("/api/2.2/jobs/runs/get", fixed), Route("/api/2.2/jobs/run-now", fixed,
-                                                                      methods=["POST"])])
+app = Starlette(
+    routes=[Route("/api/2.2/jobs/runs/get", fixed), Route("/api/2.2/jobs/run-now", fixed, methods=["POST"])]
+)

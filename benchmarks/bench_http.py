@@ -32,8 +32,9 @@ def free_port() -> int:
 
 
 def start(command: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -49,8 +50,9 @@ def http(port: int, method: str, path: str, body: dict | None = None) -> dict:
     import urllib.request
 
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request) as reply:
         return json.loads(reply.read() or b"{}")
 
@@ -60,8 +62,21 @@ def wrk(port: int, method: str, path: str, body: str | None, seconds: int, conne
         script.write(f'wrk.method = "{method}"\nwrk.headers["Content-Type"] = "application/json"\n')
         if body:
             script.write(f"wrk.body = {json.dumps(body)}\n")
-    output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name,
-                             f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            script.name,
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
@@ -92,11 +107,14 @@ def _client(args: tuple[int, bytes, float]) -> list[float]:
     return latencies
 
 
-def python_load(port: int, method: str, path: str, body: str | None, seconds: int,
-                connections: int) -> tuple[float, float]:
+def python_load(
+    port: int, method: str, path: str, body: str | None, seconds: int, connections: int
+) -> tuple[float, float]:
     payload = (body or "").encode()
-    request = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-               f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload
+    request = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n"
+    ).encode() + payload
     with multiprocessing.Pool(connections) as pool:
         results = pool.map(_client, [(port, request, seconds)] * connections)
     latencies = sorted(x for r in results for x in r)
@@ -113,28 +131,54 @@ def main() -> int:
     jobsim_port, bare_port = free_port(), free_port()
     uvicorn_flags = ["--log-level", "warning", "--no-access-log"]
     servers = [
-        start([sys.executable, "-m", "simulator", "serve", "--port", str(jobsim_port), "--seed", "1",
-               "--no-defaults", *args.extra], jobsim_port),
-        start([sys.executable, "-m", "uvicorn", "benchmarks.bare_app:app", "--port", str(bare_port),
-               *uvicorn_flags], bare_port),
+        start(
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "serve",
+                "--port",
+                str(jobsim_port),
+                "--seed",
+                "1",
+                "--no-defaults",
+                *args.extra,
+            ],
+            jobsim_port,
+        ),
+        start(
+            [sys.executable, "-m", "uvicorn", "benchmarks.bare_app:app", "--port", str(bare_port), *uvicorn_flags],
+            bare_port,
+        ),
     ]
     try:
-        job_id = http(jobsim_port, "POST", "/api/2.2/jobs/create",
-                      {"name": "bench", "max_concurrent_runs": 1000,
-                       "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": "/b"}}]})["job_id"]
+        job_id = http(
+            jobsim_port,
+            "POST",
+            "/api/2.2/jobs/create",
+            {
+                "name": "bench",
+                "max_concurrent_runs": 1000,
+                "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": "/b"}}],
+            },
+        )["job_id"]
         run_id = http(jobsim_port, "POST", "/api/2.2/jobs/run-now", {"job_id": job_id})["run_id"]
         cases = [
             ("runs/get", "GET", f"/api/2.2/jobs/runs/get?run_id={run_id}", None),
             ("run-now", "POST", "/api/2.2/jobs/run-now", json.dumps({"job_id": job_id})),
         ]
-        print(f"load generator: {'wrk' if load is wrk else 'python (install wrk for better figures)'}; "
-              f"{args.connections} connections, {args.seconds} s per case")
+        print(
+            f"load generator: {'wrk' if load is wrk else 'python (install wrk for better figures)'}; "
+            f"{args.connections} connections, {args.seconds} s per case"
+        )
         for name, method, path, body in cases:
             bare_path = path.split("?")[0]
             bare_rate, bare_p99 = load(bare_port, method, bare_path, body, args.seconds, args.connections)
             sim_rate, sim_p99 = load(jobsim_port, method, path, body, args.seconds, args.connections)
-            print(f"{name:9} jobsim {sim_rate:9.0f} req/s p99 {sim_p99:6.2f} ms | bare {bare_rate:9.0f} req/s "
-                  f"p99 {bare_p99:6.2f} ms | ratio {sim_rate / bare_rate:.2f}x")
+            print(
+                f"{name:9} jobsim {sim_rate:9.0f} req/s p99 {sim_p99:6.2f} ms | bare {bare_rate:9.0f} req/s "
+                f"p99 {bare_p99:6.2f} ms | ratio {sim_rate / bare_rate:.2f}x"
+            )
     finally:
         for server in servers:
             server.terminate()

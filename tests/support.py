@@ -42,3 +42,17 @@ def running_server(**settings: Any) -> Iterator[RunningServer]:
     """Start jobsim (create_app(**settings)) under uvicorn on 127.0.0.1:<free port>; stop it afterwards."""
     with serve_in_thread(**settings) as server:
         yield RunningServer(url=server.url, app=server.app)
+
+
+# A Databricks plan for jobs named long-*: five minutes PENDING, two hours RUNNING, then SUCCESS.
+LONG_PLAN = """\
+jobsim: 1
+name: long
+api: databricks
+plans:
+  - match: {name: "long-*"}
+    steps:
+      - {state: PENDING, for: 5m}
+      - {state: RUNNING, for: 2h}
+      - {state: TERMINATED, result: SUCCESS}
+"""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from simulator.cli import main
+from simulator.cli import build_parser, main, settings_from
 from tests.support import free_port, running_server
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -89,3 +89,25 @@ def test_the_public_databricks_spec_can_replace_ours() -> None:
         assert http.get("/api/2.1/jobs/get", params={"job_id": job_id}).json()["settings"]["name"] == "official"
         reply = http.get("/api/2.1/jobs/get", params={"job_id": "x"})
         assert reply.status_code == 400 and reply.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_journal_and_session_flags_reach_the_server() -> None:
+    args = build_parser().parse_args(["serve", "--no-journal", "--max-sessions", "2", "--journal-size", "7"])
+    settings = settings_from(args)
+    assert (settings.journal, settings.journal_size, settings.max_sessions) == (False, 7, 2)
+    with (
+        running_server(
+            **{name: getattr(settings, name) for name in ("journal", "journal_size", "max_sessions")}
+        ) as sim,
+        sim.client() as http,
+    ):
+        assert http.get("/api/2.2/jobs/list").status_code == 200
+        assert http.get("/_sim/requests").json()["requests"] == []  # nothing recorded
+        http.get("/s/second/api/2.2/jobs/list").raise_for_status()
+        refused = http.get("/s/third/api/2.2/jobs/list")
+        assert refused.status_code == 429, refused.text  # default + second are the two allowed
+
+
+def test_a_malformed_spec_flag_is_refused(capsys) -> None:
+    assert main(["serve", "--spec", "databricks-jobs", "--port", "0"]) == 2
+    assert "--spec wants NAME=FILE" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from simulator.engine.scenario import ScenarioError
-from simulator.server.settings import Settings
+from simulator.server.settings import DEFAULT_MAX_RUNS, Settings
 
 log = logging.getLogger("jobsim")
 
@@ -46,6 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="start with a frozen clock that moves only by POST /_sim/clock/advance",
     )
     serve.add_argument("--max-body", type=int, default=10 * 1024 * 1024, help="largest request body in bytes")
+    serve.add_argument(
+        "--max-runs",
+        type=_positive_int,
+        default=DEFAULT_MAX_RUNS,
+        metavar="N",
+        help=f"runs each API keeps per session (default {DEFAULT_MAX_RUNS:,}); over it the oldest ended runs are "
+        "dropped, active ones never",
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=_positive_int,
+        default=10_000,
+        metavar="N",
+        help="requests the journal keeps per session (a ring buffer; default 10,000)",
+    )
+    serve.add_argument("--no-journal", action="store_true", help="do not record requests (a little faster)")
+    serve.add_argument(
+        "--max-sessions",
+        type=_positive_int,
+        default=1000,
+        metavar="N",
+        help="sessions held at once (default 1,000); one more gets 429",
+    )
     serve.add_argument(
         "--response-validation",
         choices=("off", "warn", "strict"),
@@ -116,18 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def serve(args: argparse.Namespace) -> int:
-    from simulator.server.app import create_app, describe
-    from simulator.server.serve import JobsimServer
-
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The Settings of `jobsim serve` with these arguments (ValueError for a malformed one)."""
     overrides = {}
     for item in args.spec:
         name, _, path = item.partition("=")
         if not path:
-            print(f"--spec wants NAME=FILE, got {item!r}", file=sys.stderr)
-            return 2
+            raise ValueError(f"--spec wants NAME=FILE, got {item!r}")
         overrides[name] = Path(path)
-    settings = Settings(
+    return Settings(
         host=args.host,
         port=args.port,
         scenarios=tuple(args.scenario),
@@ -136,6 +156,10 @@ def serve(args: argparse.Namespace) -> int:
         speed=args.speed,
         clock_mode="virtual" if args.virtual_clock else "real",
         max_body=args.max_body,
+        max_runs=args.max_runs,
+        journal=not args.no_journal,
+        journal_size=args.journal_size,
+        max_sessions=args.max_sessions,
         response_validation=args.response_validation,
         log_requests=args.log_requests,
         auth_tokens=frozenset(args.auth_token),
@@ -146,6 +170,17 @@ def serve(args: argparse.Namespace) -> int:
         apis=tuple(args.api),
         spec_overrides=overrides,
     )
+
+
+def serve(args: argparse.Namespace) -> int:
+    from simulator.server.app import create_app, describe
+    from simulator.server.serve import JobsimServer
+
+    try:
+        settings = settings_from(args)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if args.save_on_exit and not args.state:
         print("--save-on-exit needs --state FILE", file=sys.stderr)
         return 2
@@ -169,6 +204,16 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(stop, lambda *_: None)
     JobsimServer(app, args.host, args.port, log_requests=args.log_requests).run()
     return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _is_loopback(host: str) -> bool:

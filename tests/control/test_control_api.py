@@ -7,20 +7,9 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from tests.support import RunningServer
+from tests.support import LONG_PLAN, RunningServer
 
 DB = "/api/2.2/jobs"
-LONG_PLAN = """\
-jobsim: 1
-name: long
-api: databricks
-plans:
-  - match: {name: "long-*"}
-    steps:
-      - {state: PENDING, for: 5m}
-      - {state: RUNNING, for: 2h}
-      - {state: TERMINATED, result: SUCCESS}
-"""
 
 
 @pytest.fixture
@@ -41,6 +30,13 @@ def test_virtual_clock_moves_only_when_advanced(sim: httpx.Client) -> None:
     after = sim.post("/_sim/clock/advance", json={"duration": "1h"}).json()
     assert after["now"] == pytest.approx(before["now"] + 3600)
     assert after["now_iso"].endswith("Z")
+
+
+def test_advance_takes_durations_with_several_units(sim: httpx.Client) -> None:
+    before = sim.get("/_sim/clock").json()["now"]
+    assert sim.post("/_sim/clock/advance", json={"duration": "1h30m15s"}).json()["now"] == pytest.approx(before + 5415)
+    refused = sim.post("/_sim/clock/advance", json={"duration": "1h 30m"})
+    assert refused.status_code == 400 and "duration" in refused.text
 
 
 def test_a_two_hour_run_finishes_after_one_advance(sim: httpx.Client) -> None:

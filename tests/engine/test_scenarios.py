@@ -9,7 +9,7 @@ import pytest
 from simulator import create_app
 from simulator.cli import main
 from simulator.engine.safe_yaml import YamlError
-from simulator.engine.scenario import ScenarioError
+from simulator.engine.scenario import ScenarioError, parse_duration
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,17 @@ def test_jobsim_check_fails_on_a_bad_file(tmp_path, capsys) -> None:
     bad.write_text(GOOD.replace("for: 1s", "for: -1s"))
     assert main(["check", str(bad)]) == 1
     assert f"FAIL {bad}:6:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90.0), ("1m50s", 110.0), ("1h30m", 5400.0), ("2d", 172800.0), ("250ms", 0.25), ("1m0.5s", 60.5)],
+)
+def test_durations_may_combine_units(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "1", "m5", "1x", "1m 5s", "-1s"])
+def test_malformed_durations_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from simulator.contract.schema import CompiledSchema, Violation, to_json_schema
 _INT = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 JSON_MEDIA_TYPES = ("application/json", "text/json")
+_MAX_DIGITS = 100
+_MAX_ECHO = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +135,18 @@ class Operation:
 
 
 def coerce(text: str, kind: str | None) -> Any:
-    """Strings from the query or path become the declared JSON type when they spell it; otherwise stay text."""
-    if kind == "integer" and _INT.match(text):
+    """Strings from the query or path become the declared JSON type when they spell it; otherwise stay text.
+
+    Digit strings longer than _MAX_DIGITS stay text (Python refuses int() beyond 4,300 digits, and no documented
+    number is that long), so the validator names the parameter instead of the server failing.
+    """
+    if kind == "integer" and len(text) <= _MAX_DIGITS and _INT.match(text):
         return int(text)
-    if kind == "number" and _NUMBER.match(text):
-        return float(text) if any(c in text for c in ".eE") else int(text)
+    if kind == "number" and len(text) <= _MAX_DIGITS and _NUMBER.match(text):
+        if not any(c in text for c in ".eE"):
+            return int(text)
+        number = float(text)
+        return number if math.isfinite(number) else text  # 1e999: JSON has no infinity
     if kind == "boolean":
         lowered = text.lower()
         if lowered in ("true", "false"):
@@ -148,7 +158,10 @@ def _problem(violation: Violation, noun: str) -> RequestProblem:
     if violation.rule == "required":
         return RequestProblem(400, "missing_parameter", f"Missing required {noun}: {violation.path}", violation.path)
     field = violation.path or "(body)"
-    message = f"Invalid value for {noun} '{field}': {violation.message}"
+    why = violation.message
+    if len(why) > _MAX_ECHO:  # the validator quotes the value: a 5 MB string need not come back whole
+        why = why[:_MAX_ECHO] + "... (truncated)"
+    message = f"Invalid value for {noun} '{field}': {why}"
     return RequestProblem(400, "invalid_parameter", message, violation.path or None)
 
 

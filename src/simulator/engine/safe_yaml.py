@@ -26,7 +26,16 @@ def load_yaml(text: str, source: str) -> tuple[Any, Lines]:
     if len(text.encode("utf-8", "replace")) > MAX_YAML_BYTES:
         raise YamlError(source, None, f"file is larger than {MAX_YAML_BYTES} bytes")
     try:
-        aliases = sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader))
+        aliases = depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):  # events: no recursion, however deep the text
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:  # the composer below recurses once per level
+                    raise YamlError(source, event.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
         if aliases > MAX_ALIASES:
             raise YamlError(source, None, f"too many YAML aliases ({aliases} > {MAX_ALIASES})")
         node = yaml.compose(text, Loader=yaml.SafeLoader)

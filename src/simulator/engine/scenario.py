@@ -18,7 +18,8 @@ from simulator.engine.faults import FAULT_RULE_SCHEMA
 from simulator.engine.lifecycle import Lifecycle, Step
 from simulator.engine.safe_yaml import Lines, YamlError, line_of, load_yaml
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
+_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
@@ -77,10 +78,9 @@ class Scenario:
 def parse_duration(value: float | int | str) -> float:
     if isinstance(value, int | float):
         return float(value)
-    found = _DURATION.match(value)
-    if not found:
+    if not _DURATION.match(value):
         raise ValueError(f"not a duration: {value!r}")
-    return float(found.group(1)) * _UNIT_SECONDS[found.group(2)]
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(value))
 
 
 _SCHEMA = json.loads(resources.files("simulator.engine").joinpath("scenario.schema.json").read_text())

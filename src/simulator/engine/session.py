@@ -52,7 +52,7 @@ class PlanBook:
 class Session:
     """One isolated world: its own clock, ids, plans, vendor states, request journal and fault rules."""
 
-    __slots__ = ("clock", "closing", "faults", "id", "ids", "journal", "plans", "seed", "states")
+    __slots__ = ("clock", "closing", "faults", "id", "ids", "journal", "max_runs", "plans", "seed", "states")
 
     def __init__(
         self,
@@ -62,6 +62,7 @@ class Session:
         *,
         journal_size: int = 10_000,
         journal_enabled: bool = True,
+        max_runs: int = 10_000,
     ) -> None:
         self.id = session_id
         self.clock = clock
@@ -72,6 +73,7 @@ class Session:
         self.journal = Journal(journal_size, journal_enabled)
         self.faults = FaultBook(random.Random(seed))
         self.closing = False  # set when the server stops: long-polls answer at once
+        self.max_runs = max_runs  # runs each API keeps (oldest ended ones are evicted first, active ones never)
 
     def now(self) -> float:
         return self.clock.now()

@@ -132,8 +132,21 @@ class _Decoder:
             self.objects[data.get("$id", -1)] = obj
             for name, value in data["fields"].items():
                 object.__setattr__(obj, name, decode(value))
+            if dataclasses.is_dataclass(cls):
+                _fill_defaults(obj, data["fields"])
             return obj
         return {k: decode(v) for k, v in data.items()}
+
+
+def _fill_defaults(obj: Any, given: Mapping[str, Any]) -> None:
+    """Fields added to a class after the snapshot was taken get their defaults."""
+    for spec in dataclasses.fields(obj):
+        if spec.name in given:
+            continue
+        if spec.default is not dataclasses.MISSING:
+            object.__setattr__(obj, spec.name, spec.default)
+        elif spec.default_factory is not dataclasses.MISSING:
+            object.__setattr__(obj, spec.name, spec.default_factory())
 
 
 def _class(name: str) -> type:

@@ -10,10 +10,11 @@ V = TypeVar("V")
 
 
 class Store(Generic[K, V]):
-    __slots__ = ("_items",)
+    __slots__ = ("_items", "_trim_at")
 
     def __init__(self) -> None:
         self._items: dict[K, V] = {}
+        self._trim_at = 0  # while only active items are left, the next trim waits until the store is this big
 
     def add(self, key: K, value: V) -> V:
         if key in self._items:
@@ -43,19 +44,26 @@ class Store(Generic[K, V]):
     def trim(self, limit: int, evictable: Callable[[V], bool], slack: float = 0.1) -> list[V]:
         """Keep at most `limit` items: when over it, drop the oldest evictable ones down to `limit * (1 - slack)`.
 
-        The slack makes the cost amortised O(1) per added item; active items are never evicted.
+        The slack makes the cost amortised O(1) per added item; active items are never evicted. When too few items
+        are evictable (every one left is active), the store stays over `limit` and the next scan waits for another
+        `limit * slack` additions, so a store full of active items does not cost a full scan per addition.
         """
-        if len(self._items) <= limit:
+        size = len(self._items)
+        # A store restored from an older snapshot has no `_trim_at`.
+        if size <= limit or size <= getattr(self, "_trim_at", 0):
             return []
         target = int(limit * (1 - slack))
-        excess = len(self._items) - target
+        excess = size - target
         doomed = []
         for key, value in self._items.items():
             if len(doomed) >= excess:
                 break
             if evictable(value):
                 doomed.append(key)
-        return [self._items.pop(key) for key in doomed]
+        dropped = [self._items.pop(key) for key in doomed]
+        left = len(self._items)
+        self._trim_at = left + max(1, int(limit * slack)) if left > target else 0
+        return dropped
 
     def expire(self, older_than: float, born: Callable[[V], float], evictable: Callable[[V], bool]) -> list[V]:
         """Drop items created before `older_than` (insertion order is creation order, so this stops early)."""

@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
     from simulator.vendors import discover
 
     settings = replace(settings or Settings(), **overrides)
+    if settings.max_runs < 1:
+        raise ValueError(f"max_runs must be at least 1, got {settings.max_runs}")
     vendors = {cls.name: cls(options=dict(settings.vendor_options.get(cls.name, {}))) for cls in discover()}
     if settings.apis:
         unknown = set(settings.apis) - set(vendors)

@@ -35,6 +35,9 @@ _REQUEST_PROBLEMS = frozenset(
         "too_large",
     }
 )
+# Arrays and objects nested deeper than this are refused (400): real bodies need fewer than 15 levels, and the
+# schema validator and orjson's encoder (255 levels) would fail on very deep ones.
+MAX_JSON_DEPTH = 64
 SESSION_SCOPE_KEY = "jobsim.session"
 CONTROL_API = "jobsim"
 
@@ -61,7 +64,12 @@ class Dispatcher:
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        await send_reply(send, await self.handle(scope, receive))
+        reply = await self.handle(scope, receive)
+        stream = getattr(reply.body, "asgi_stream", None)  # a body that sends itself, e.g. /_sim/events
+        if stream is not None:
+            await stream(scope, receive, send)
+        else:
+            await send_reply(send, reply)
 
     async def handle(self, scope: Scope, receive: Any) -> Reply:
         """The reply for one request; the matched API and operationId are left in the scope for the journal."""
@@ -81,8 +89,12 @@ class Dispatcher:
                     raise ApiError(
                         401, "this simulator needs its control token (X-Jobsim-Control-Token)", kind="unauthorized"
                     )
-            elif not vendor.accepts_token(Headers(scope=scope), self.settings.auth_tokens):
-                raise ApiError(401, "Credentials are missing or not valid.", kind="unauthorized")
+            else:
+                headers = Headers(scope=scope)
+                if not vendor.accepts_token(headers, self.settings.auth_tokens):
+                    raise ApiError(401, "Credentials are missing or not valid.", kind="unauthorized")
+                session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
+                vendor.authenticate(headers, session.states.get(operation.api))
             call = await self._call(scope, receive, operation, vendor, match.path_values)
             handler = vendor.handlers.get(operation.operation_id) or vendor.handlers.get(
                 self.aliases.get((operation.method, operation.path), "")
@@ -93,10 +105,13 @@ class Dispatcher:
         except ApiError as error:
             if error.kind in _REQUEST_PROBLEMS:
                 self.metrics.validation_failures[(operation.api, operation.operation_id)] += 1
+            error.path = error.path or path
             reply = vendor.render_error(error, operation)
         except Exception:
             log.exception("handler %s failed", operation.operation_id)
-            reply = vendor.render_error(ApiError(500, "jobsim: internal error", kind="internal"), operation)
+            internal = ApiError(500, "jobsim: internal error", kind="internal")
+            internal.path = path
+            reply = vendor.render_error(internal, operation)
         if self.settings.response_validation != "off":
             reply = self._checked(reply, operation, vendor)
         return reply
@@ -127,6 +142,7 @@ class Dispatcher:
             headers=Headers(scope=scope),
             base_url=_base_url(scope),
             raw_query=query_string.decode("latin-1"),
+            request_path=scope["path"],
         )
 
     @staticmethod
@@ -134,6 +150,8 @@ class Dispatcher:
         if not raw.strip():
             if operation.body_schema is None:
                 return NO_BODY
+            if raw:  # whitespace is not JSON; only a body of zero bytes is an absent one
+                raise ApiError(400, "Malformed JSON in request body: only whitespace", kind="malformed_json")
             # JSON APIs read an absent body as an empty object: required fields are then reported by name.
             problem = operation.check_body({})
             if problem is not None:
@@ -153,6 +171,8 @@ class Dispatcher:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise ApiError(400, f"Malformed JSON in request body: {exc}", kind="malformed_json") from None
+        if _nests_too_deep(raw, body):
+            raise ApiError(400, f"Request body nests deeper than {MAX_JSON_DEPTH} levels", kind="malformed_request")
         if operation.body_schema is None and not operation.body_media_types:
             return NO_BODY
         body = vendor.normalize_body(operation, body)
@@ -171,6 +191,7 @@ class Dispatcher:
             )
         else:
             error = ApiError(404, f"No API found for '{method} {path}'", kind="not_found")
+        error.path = path
         if vendor is None:
             return Reply(error.status, {"error": error.kind, "message": error.message}, error.headers)
         reply = vendor.render_error(error, None)
@@ -191,6 +212,23 @@ class Dispatcher:
         return Reply(
             500, {"error_code": "JOBSIM_CONTRACT_VIOLATION", "message": problem, "operation": operation.operation_id}
         )
+
+
+def _nests_too_deep(raw: bytes, body: Any) -> bool:
+    """True when arrays/objects nest deeper than MAX_JSON_DEPTH; walked only if the bracket count allows it."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    level: list[Any] = [body] if isinstance(body, dict | list) else []
+    for _ in range(MAX_JSON_DEPTH):  # after the loop, `level` holds the containers at depth MAX_JSON_DEPTH + 1
+        if not level:
+            return False
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+    return bool(level)
 
 
 def _has_control_token(scope: Scope, token: str) -> bool:

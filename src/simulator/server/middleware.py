@@ -252,6 +252,7 @@ class FaultInjection:
         problem = ApiError(
             status, message, code=error.get("code"), kind=_KIND_BY_STATUS.get(status, "internal"), headers=headers
         )
+        problem.path = scope["path"]
         vendor = self.vendors.get(api) if api else None
         if vendor is None:
             return Reply(status, {"error": problem.kind, "message": message}, headers)

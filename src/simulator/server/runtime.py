@@ -117,7 +117,12 @@ class Runtime:
         clock = clock or Clock(self.settings.clock_mode, self.settings.speed)
         settings = self.settings
         session = Session(
-            session_id, clock, settings.seed, journal_size=settings.journal_size, journal_enabled=settings.journal
+            session_id,
+            clock,
+            settings.seed,
+            journal_size=settings.journal_size,
+            journal_enabled=settings.journal,
+            max_runs=settings.max_runs,
         )
         for vendor in self.vendors.values():
             session.states[vendor.name] = vendor.new_state(session)
@@ -164,7 +169,12 @@ def import_session(runtime: Runtime, session_id: str, data: Mapping[str, Any]) -
     clock = Clock(clock_data["mode"], clock_data["speed"], start=clock_data["now"])
     settings = runtime.settings
     session = Session(
-        session_id, clock, data.get("seed"), journal_size=settings.journal_size, journal_enabled=settings.journal
+        session_id,
+        clock,
+        data.get("seed"),
+        journal_size=settings.journal_size,
+        journal_enabled=settings.journal,
+        max_runs=settings.max_runs,
     )
     context = {"session": session, "clock": clock, "runtime": runtime}
     session.ids = decode(data["ids"], context)

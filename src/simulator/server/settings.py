@@ -9,6 +9,10 @@ from typing import Literal
 from simulator.server.resources import bundled_dir
 
 ResponseValidation = Literal["off", "warn", "strict"]
+# Runs each API keeps per session. 10,000 is far more than a test or a demo looks back at (runs/list pages 25 at a
+# time), and small enough to be cheap: 10,000 Databricks runs, the heaviest, take about 45 MiB with the journal
+# (benchmarks/bench_memory.py); `--max-runs` says otherwise.
+DEFAULT_MAX_RUNS = 10_000
 
 
 @dataclass(slots=True)
@@ -26,6 +30,8 @@ class Settings:
     journal: bool = True
     journal_size: int = 10_000
     max_sessions: int = 1000
+    # Runs each API keeps per session; over it, the oldest ended runs go first, active ones never.
+    max_runs: int = DEFAULT_MAX_RUNS
     watch: bool = False
     state_file: Path | None = None
     save_on_exit: bool = False

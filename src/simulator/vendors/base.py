@@ -38,7 +38,8 @@ class ApiError(Exception):
     """An error a handler raises; the vendor renders it in its own error shape.
 
     `code` is the vendor's own error code when the handler knows it; `kind` is the vendor-neutral reason used when
-    the contract layer raises it (invalid_parameter, missing_parameter, malformed_json, not_found, ...).
+    the contract layer raises it (invalid_parameter, missing_parameter, malformed_json, not_found, ...). `path` is
+    the request's path (without a `/s/<session>` prefix), set by the server before the vendor renders the error.
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.message, self.code, self.kind = status, message, code, kind
         self.field, self.headers = field, headers
+        self.path: str | None = None
 
     @classmethod
     def from_problem(cls, problem: RequestProblem) -> ApiError:
@@ -73,6 +75,7 @@ class Call:
     headers: Headers
     base_url: str
     raw_query: str = ""
+    request_path: str = ""  # as the client sent it, without a /s/<session> prefix (e.g. to tell /api/2.1 from 2.2)
 
     @property
     def now(self) -> float:
@@ -172,6 +175,10 @@ class Vendor:
         value = headers.get("authorization", "")
         scheme, _, token = value.partition(" ")
         return scheme.lower() == "bearer" and token.strip() in tokens
+
+    def authenticate(self, headers: Headers, state: Any) -> None:
+        """Raise a 401 ApiError for missing or wrong credentials; called before the request is validated, so a
+        caller without valid credentials learns nothing about the API (as the vendors' servers do)."""
 
     # --- errors ---------------------------------------------------------------------------------------------
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
