@@ -176,6 +176,7 @@ async def get_spec(call: Call) -> Reply:
     return Reply(200, doc.as_yaml(), media_type="application/yaml")
 
 
+from simulator.control import dashboard  # noqa: E402, F401  (registers the dashboard and /_sim/events)
 from simulator.control import tools as _tools  # noqa: E402  (registers the testing-tool handlers)
 
 del _tools
