@@ -37,6 +37,16 @@ def test_missing_or_wrong_credentials_are_401(http: httpx.Client, headers: dict)
         assert reply.json()["helpMessage"] == "Send HTTP Basic credentials or a bearer token."
 
 
+def test_credentials_are_checked_before_the_request(http: httpx.Client) -> None:
+    """Without valid credentials a malformed request is 401, not a 400 that tells the caller about the API."""
+    for reply in (
+        http.get(f"{CORE}/jobs", params={"limit": "-5"}),
+        http.get(f"{V1}/jobs/not-a-uuid", headers=basic("alice", "wrong")),
+    ):
+        error_of(reply, 401, "unauthorized", extra_keys=EXTRA)
+    assert http.get(f"{CORE}/jobs", params={"limit": "-5"}, headers=basic("alice", "alice")).status_code == 400
+
+
 def test_users_act_under_their_own_identity(http: httpx.Client) -> None:
     assert http.get(f"{CORE}/jobs", headers=basic("alice", "alice")).json()["total"] == 7
     error_of(
