@@ -165,6 +165,14 @@ def main() -> int:
         run_id = http(jobsim_port, "POST", "/api/2.2/jobs/run-now", {"job_id": job_id})["run_id"]
         cases = [
             ("runs/get", "GET", f"/api/2.2/jobs/runs/get?run_id={run_id}", None),
+            # runs/submit: a one-time run, no job limit to settle (the plain cost of creating a run)
+            (
+                "runs/submit",
+                "POST",
+                "/api/2.2/jobs/runs/submit",
+                json.dumps({"run_name": "b", "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": "/b"}}]}),
+            ),
+            # run-now floods one job past max_concurrent_runs (1000): every request settles its queue
             ("run-now", "POST", "/api/2.2/jobs/run-now", json.dumps({"job_id": job_id})),
         ]
         print(

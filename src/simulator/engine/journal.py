@@ -6,8 +6,10 @@ import fnmatch
 import itertools
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 SECRET_HEADERS = frozenset(
     {
@@ -23,24 +25,100 @@ SECRET_HEADERS = frozenset(
 REDACTED = "***"
 
 
-@dataclass(slots=True)
+_UNREAD: Any = object()
+
+
 class Entry:
-    seq: int
-    time: float
-    session: str
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: Any
-    status: int = 0
-    api: str | None = None
-    operation: str | None = None
-    latency_ms: float = 0.0
-    fault: str | None = None
+    """One request as recorded. Headers and body are kept raw when recorded and decoded (headers redacted) the
+    first time they are read, so recording costs a request almost nothing; `as_dict` is what clients see."""
+
+    __slots__ = (
+        "_body",
+        "_headers",
+        "_raw_body",
+        "_raw_headers",
+        "api",
+        "fault",
+        "latency_ms",
+        "method",
+        "operation",
+        "path",
+        "query",
+        "seq",
+        "session",
+        "status",
+        "time",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        seq: int,
+        time: float,
+        session: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: Iterable[tuple[bytes, bytes]] | dict[str, str],
+        body: Any,
+        status: int = 0,
+        api: str | None = None,
+        operation: str | None = None,
+        latency_ms: float = 0.0,
+        fault: str | None = None,
+    ) -> None:
+        """`headers` as ASGI pairs (redacted when read) or an already redacted dict; `body` as raw bytes (parsed
+        when read) or an already parsed value."""
+        self.seq, self.time, self.session, self.method, self.path, self.query = seq, time, session, method, path, query
+        self.status, self.api, self.operation, self.latency_ms, self.fault = status, api, operation, latency_ms, fault
+        if isinstance(headers, dict):
+            self._raw_headers, self._headers = None, headers
+        else:
+            self._raw_headers, self._headers = headers, None
+        if isinstance(body, bytes | bytearray):
+            self._raw_body, self._body = bytes(body), _UNREAD
+        else:
+            self._raw_body, self._body = None, body
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self._headers is None:
+            self._headers = redact(self._raw_headers or ())
+            self._raw_headers = None  # secrets do not outlive the first read
+        return self._headers
+
+    @property
+    def body(self) -> Any:
+        if self._body is _UNREAD:
+            self._body = parse_body(self._raw_body or b"")
+            self._raw_body = None
+        return self._body
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "session": self.session,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body,
+            "status": self.status,
+            "api": self.api,
+            "operation": self.operation,
+            "latency_ms": self.latency_ms,
+            "fault": self.fault,
+        }
+
+
+def parse_body(raw: bytes) -> Any:
+    """A recorded body: its JSON, else its text, None when empty."""
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw.decode("utf-8", "replace")
 
 
 def redact(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -118,7 +118,7 @@ class Dispatcher:
 
     async def _call(self, scope: Scope, receive: Any, operation: Any, vendor: Vendor, raw_path: dict[str, str]) -> Call:
         query_string = scope["query_string"]
-        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True) if query_string else []
+        pairs = query_pairs(query_string.decode("latin-1")) if query_string else []
         query = operation.read_query(pairs)
         if isinstance(query, RequestProblem):
             raise ApiError.from_problem(query)
@@ -238,6 +238,13 @@ def _has_control_token(scope: Scope, token: str) -> bool:
         if scheme.lower() != "bearer":
             return False
     return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def query_pairs(text: str) -> list[tuple[str, str]]:
+    """`parse_qsl(text, keep_blank_values=True)`, without its cost when nothing needs unquoting."""
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True)
+    return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
 
 
 def _base_url(scope: Scope) -> str:

@@ -9,11 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-import orjson
-
 from simulator.contract.router import Router
 from simulator.engine.faults import FaultRule
-from simulator.engine.journal import redact
+from simulator.engine.journal import parse_body
 from simulator.server.dispatch import SESSION_SCOPE_KEY
 from simulator.server.metrics import Metrics
 from simulator.server.protocol import reset_connection
@@ -132,8 +130,8 @@ class Journaling:
                         "method": scope["method"],
                         "path": scope["path"],
                         "query": scope["query_string"].decode("latin-1"),
-                        "headers": redact(scope["headers"]),
-                        "body": _body(b"".join(chunks)),
+                        "headers": scope["headers"],  # redacted when first read
+                        "body": b"".join(chunks),  # parsed when first read
                         "status": status,
                         "api": api,
                         "operation": operation,
@@ -141,15 +139,6 @@ class Journaling:
                         "fault": scope.get("jobsim.fault"),
                     }
                 )
-
-
-def _body(raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return raw.decode("utf-8", "replace")
 
 
 class FaultInjection:
@@ -184,7 +173,7 @@ class FaultInjection:
             raw = b""
         replay = _replay(raw)
         query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
-        body = _body(raw)
+        body = parse_body(raw)
         candidates = [r for r in book.rules if r.matches_request(match.api, operation, method, path, query, body)]
         before = [r for r in candidates if not r.needs_response]
         for rule in before:
@@ -203,7 +192,7 @@ class FaultInjection:
 
         await self.app(scope, replay, capture)
         content = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-        parsed = _body(content)
+        parsed = parse_body(content)
         hit = [rule for rule in after if rule.matches_response(parsed)]
         for rule in hit:
             rule.seen += 1

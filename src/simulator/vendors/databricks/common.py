@@ -34,8 +34,8 @@ def find_job(state: DatabricksState, job_id: int) -> Job:
 
 
 def observe(ex: Executor, run: Run, now: float, read: bool = False) -> Run:
-    """Bring a run (and its job's queue) up to `now`."""
-    if run.job_id is not None:
+    """Bring a run (and its job's queue) up to `now`; a final run no longer depends on the queue."""
+    if run.job_id is not None and run.final_at is None:
         settle(ex, run.job_id, now)
     ex.advance(run, now, read)
     return run

@@ -68,8 +68,8 @@ class Executor:
     # --- evaluation -------------------------------------------------------------------------------------------
     def advance(self, run: Run, now: float, read: bool = False) -> None:
         round_ = run.latest
-        if round_.started_at is None or (run.final_at is not None and not read):
-            return
+        if round_.started_at is None or run.final_at is not None:
+            return  # a final run has nothing left to move, whether read or not (a repair clears final_at)
         deadline = self.deadline(run)
         if deadline is not None and deadline <= now and round_.stop is None and run.final_at is None:
             self._advance_round(run, round_, deadline, False)

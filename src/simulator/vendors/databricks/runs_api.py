@@ -8,6 +8,7 @@ from typing import Any
 
 from simulator.vendors.base import Call, Reply
 from simulator.vendors.databricks import dag, params, render, retention
+from simulator.vendors.databricks.body_cache import FinalRunBodies
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
     EMPTY,
@@ -148,19 +149,21 @@ async def submit(call: Call) -> Reply:
     return Reply(200, {"run_id": run.run_id})
 
 
+_final_bodies = FinalRunBodies()
+
+
 @handlers.operation("jobsGetRun")
 async def get_run(call: Call) -> Reply:
     run, slot, attempt = find_any(call, call.query["run_id"], read=True)
     if slot is not None:
         return Reply(200, render.task_run(run, slot, attempt, call.base_url))
     query = call.query
-    body = render.run(
-        run,
-        call.base_url,
-        call.now,
-        include_history=query.get("include_history", False),
-        include_resolved=query.get("include_resolved_values", False),
-    )
+    flags = (query.get("include_history", False), query.get("include_resolved_values", False))
+    body = _final_bodies.get(run, call.base_url, flags)
+    if body is None:
+        body = render.run(run, call.base_url, call.now, include_history=flags[0], include_resolved=flags[1])
+        _final_bodies.put(run, call.base_url, flags, body)
+    body = dict(body)  # paging replaces arrays of this copy, never of the cached body
     return Reply(200, render.paged(body, body, render.RUN_ARRAYS, token_value(call) or 0))
 
 
