@@ -192,14 +192,20 @@ class Executor:
         round_ = run.latest
         round_.stop, round_.stopped_at = reason, at
         for slot in round_.slots.values():
-            if slot.final_at is not None:
-                continue
-            slot.no_retry = True
-            if slot.retry_at is not None:
-                slot.retry_at = None
-                slot.final_at = at
-            elif slot.attempts:
-                self._interrupt(run, slot.attempts[-1], at, reason)
+            if slot.final_at is None:
+                self._stop_slot(run, slot, at, reason)
+
+    def _stop_slot(self, run: Run, slot: Slot, at: float, reason: str) -> bool:
+        """End a pending retry or interrupt the running attempt; False when the task has not started yet."""
+        slot.no_retry = True
+        if slot.retry_at is not None:
+            slot.retry_at = None
+            slot.final_at = at
+        elif slot.attempts:
+            self._interrupt(run, slot.attempts[-1], at, reason)
+        else:
+            return False
+        return True
 
     def _interrupt(self, run: Run, attempt: Attempt, at: float, reason: str) -> None:
         attempt.timeout_done = True
@@ -211,13 +217,5 @@ class Executor:
 
     def cancel_task(self, run: Run, slot: Slot, at: float) -> None:
         """runs/cancel with a task run id: that task is cancelled, its downstream tasks follow their run_if."""
-        if slot.final_at is not None:
-            return
-        slot.no_retry = True
-        if slot.retry_at is not None:
-            slot.retry_at = None
-            slot.final_at = at
-        elif slot.attempts:
-            self._interrupt(run, slot.attempts[-1], at, "cancel")
-        else:
+        if slot.final_at is None and not self._stop_slot(run, slot, at, "cancel"):
             self.end_unstarted(slot, CANCEL_PATH[-1], at)
