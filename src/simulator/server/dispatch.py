@@ -84,18 +84,33 @@ class Dispatcher:
         assert vendor is not None
         scope["jobsim.operation"] = operation.operation_id
         try:
+            session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
+            state = session.states.get(operation.api)
+            headers = Headers(scope=scope)
+            caller = None
             if match.api == CONTROL_API:
                 if self.settings.control_token and not _has_control_token(scope, self.settings.control_token):
                     raise ApiError(
                         401, "this simulator needs its control token (X-Jobsim-Control-Token)", kind="unauthorized"
                     )
             else:
-                headers = Headers(scope=scope)
                 if not vendor.accepts_token(headers, self.settings.auth_tokens):
                     raise ApiError(401, "Credentials are missing or not valid.", kind="unauthorized")
-                session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
-                vendor.authenticate(headers, session.states.get(operation.api))
-            call = await self._call(scope, receive, operation, vendor, match.path_values)
+                caller = vendor.authenticate(headers, state)
+            path_values, query, body = await self._read(scope, receive, operation, vendor, match.path_values)
+            call = Call(
+                operation=operation,
+                session=session,
+                state=state,
+                path=path_values,
+                query=query,
+                body=body,
+                headers=headers,
+                base_url=_base_url(scope),
+                raw_query=scope["query_string"].decode("latin-1"),
+                request_path=scope["path"],
+                caller=caller,
+            )
             handler = vendor.handlers.get(operation.operation_id) or vendor.handlers.get(
                 self.aliases.get((operation.method, operation.path), "")
             )
@@ -116,7 +131,10 @@ class Dispatcher:
             reply = self._checked(reply, operation, vendor)
         return reply
 
-    async def _call(self, scope: Scope, receive: Any, operation: Any, vendor: Vendor, raw_path: dict[str, str]) -> Call:
+    async def _read(
+        self, scope: Scope, receive: Any, operation: Any, vendor: Vendor, raw_path: dict[str, str]
+    ) -> tuple[Any, Any, Any]:
+        """The request's path values, query and body, each validated against the operation."""
         query_string = scope["query_string"]
         pairs = query_pairs(query_string.decode("latin-1")) if query_string else []
         query = operation.read_query(pairs)
@@ -131,19 +149,7 @@ class Dispatcher:
         if scope["method"] in _BODY_METHODS:
             raw = await read_body(scope, receive, self.settings.max_body)
             body = self._parse_body(scope, raw, operation, vendor)
-        session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
-        return Call(
-            operation=operation,
-            session=session,
-            state=session.states.get(operation.api),
-            path=path_values,
-            query=query,
-            body=body,
-            headers=Headers(scope=scope),
-            base_url=_base_url(scope),
-            raw_query=query_string.decode("latin-1"),
-            request_path=scope["path"],
-        )
+        return path_values, query, body
 
     @staticmethod
     def _parse_body(scope: Scope, raw: bytes, operation: Any, vendor: Vendor) -> Any:

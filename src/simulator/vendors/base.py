@@ -76,6 +76,7 @@ class Call:
     base_url: str
     raw_query: str = ""
     request_path: str = ""  # as the client sent it, without a /s/<session> prefix (e.g. to tell /api/2.1 from 2.2)
+    caller: Any = None  # who is calling, as the vendor's `authenticate` found it
 
     @property
     def now(self) -> float:
@@ -176,9 +177,11 @@ class Vendor:
         scheme, _, token = value.partition(" ")
         return scheme.lower() == "bearer" and token.strip() in tokens
 
-    def authenticate(self, headers: Headers, state: Any) -> None:
-        """Raise a 401 ApiError for missing or wrong credentials; called before the request is validated, so a
-        caller without valid credentials learns nothing about the API (as the vendors' servers do)."""
+    def authenticate(self, headers: Headers, state: Any) -> Any:
+        """Who is calling (handed to the handler as `Call.caller`); raise a 401 ApiError for missing or wrong
+        credentials. Called before the request is validated, so a caller without valid credentials learns nothing
+        about the API (as the vendors' servers do)."""
+        return None
 
     # --- errors ---------------------------------------------------------------------------------------------
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:

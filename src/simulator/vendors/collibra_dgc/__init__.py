@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from starlette.datastructures import Headers
-
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
@@ -17,12 +15,12 @@ from simulator.vendors.collibra_dgc.api import handlers
 from simulator.vendors.collibra_dgc.model import DgcState
 from simulator.vendors.collibra_dgc.sample_data import DATA_SCHEMA, load_sample_data
 from simulator.vendors.collibra_dq import errors
-from simulator.vendors.collibra_dq.auth import authenticate
+from simulator.vendors.collibra_dq.auth import ScenarioUsers
 
 __all__ = ["VENDOR", "core_handlers", "v1_handlers"]
 
 
-class CollibraDgc(Vendor):
+class CollibraDgc(ScenarioUsers, Vendor):
     name = "collibra-dgc"
     title = "Collibra DGC Core API jobs (2.0) and Jobs API v1"
     spec_files = ("collibra-dgc.yaml", "collibra-jobs-v1.yaml")
@@ -39,10 +37,6 @@ class CollibraDgc(Vendor):
 
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
-
-    def authenticate(self, headers: Headers, state: Any) -> None:
-        if state is not None:
-            authenticate(headers, state.users)
 
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         # Fault errors come without an operation: the request path says whether it was a deprecated /rest/2.0 call.

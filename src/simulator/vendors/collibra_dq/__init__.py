@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from starlette.datastructures import Headers
-
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.vendors.base import ApiError, Reply, RunView, Vendor
 from simulator.vendors.collibra_dq import errors, lifecycle
-from simulator.vendors.collibra_dq.auth import authenticate
+from simulator.vendors.collibra_dq.auth import ScenarioUsers
 from simulator.vendors.collibra_dq.handlers import handlers
 from simulator.vendors.collibra_dq.model import DqState
 from simulator.vendors.collibra_dq.sample_data import DATA_SCHEMA, load_sample_data
 
 
-class CollibraDq(Vendor):
+class CollibraDq(ScenarioUsers, Vendor):
     name = "collibra-dq"
     title = "Collibra Data Quality - Job Runs"
     spec_files = ("collibra-dq.yaml",)
@@ -35,10 +33,6 @@ class CollibraDq(Vendor):
 
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
-
-    def authenticate(self, headers: Headers, state: Any) -> None:
-        if state is not None:
-            authenticate(headers, state.users)
 
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         # The Data Quality API sends exactly the four keys of its StandardErrorResponse.

@@ -164,3 +164,10 @@ def _jwt_subject(token: str) -> str | None:
         return None
     subject = claims.get("sub") if isinstance(claims, dict) else None
     return subject if isinstance(subject, str) and subject else None
+
+
+class ScenarioUsers:
+    """Vendor mixin: the users a scenario declares authenticate every request (both Collibra APIs)."""
+
+    def authenticate(self, headers: Headers, state: Any) -> Caller:
+        return authenticate(headers, state.users)
