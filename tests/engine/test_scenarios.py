@@ -96,3 +96,26 @@ def test_durations_may_combine_units(text: str, seconds: float) -> None:
 def test_malformed_durations_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration(text)
+
+
+BAD_AGO = {
+    "databricks": "jobs:\n    - settings: {name: x}\n      runs:\n        - {ago: soon}\n",
+    "collibra-dq": "runs:\n    - {job: customer_orders_dq, ago: soon}\n",
+    "collibra-dgc": "jobs:\n    - {name: x, type: IMPORT, ago: soon}\n",
+    "cdq": "jobs:\n    - {type: DATA_CURATION_JOB, ago: soon}\n",
+    "dqops": "jobs:\n    - {job_type: import_tables, ago: soon}\n",
+}
+
+
+@pytest.mark.parametrize("api", sorted(BAD_AGO))
+def test_a_bad_duration_in_sample_data_is_refused_at_its_line(api: str) -> None:
+    text = f"jobsim: 1\nname: bad-ago\napi: {api}\ndata:\n  {BAD_AGO[api]}"
+    with pytest.raises(ScenarioError, match=r"bad\.yaml:\d+.*ago"):
+        create_app(load_defaults=False, apis=(api,)).runtime.parse(text, "bad.yaml")
+
+
+def test_a_bad_duration_in_sample_data_is_a_400_over_http(virtual_server) -> None:
+    text = f"jobsim: 1\nname: bad-ago\napi: databricks\ndata:\n  {BAD_AGO['databricks']}"
+    with virtual_server.client() as http:
+        reply = http.post("/_sim/scenarios", content=text, headers={"Content-Type": "application/yaml"})
+    assert reply.status_code == 400 and "ago" in reply.text, reply.text

@@ -85,6 +85,8 @@ def parse_duration(value: float | int | str) -> float:
 
 _SCHEMA = json.loads(resources.files("simulator.engine").joinpath("scenario.schema.json").read_text())
 _SCHEMA_VALIDATOR = jsonschema.Draft7Validator(_SCHEMA)
+# A duration (seconds, or 90s, 1h30m, ...) as `parse_duration` reads it: for the `data` schemas of vendors too.
+DURATION_SCHEMA: dict[str, Any] = _SCHEMA["definitions"]["duration"]
 _FAULT_VALIDATOR = jsonschema.Draft7Validator(FAULT_RULE_SCHEMA)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from simulator.engine.scenario import Scenario, parse_duration
+from simulator.engine.scenario import DURATION_SCHEMA, Scenario, parse_duration
 from simulator.engine.session import Session
 from simulator.vendors.cdq.creation import new_job
 from simulator.vendors.cdq.flow import observe
@@ -38,7 +38,7 @@ _JOB = {
     "required": ["type"],
     "properties": {
         "id": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},
-        "ago": {"type": ["number", "string"], "description": "How long before loading the job was created."},
+        "ago": {**DURATION_SCHEMA, "description": "How long before loading the job was created."},
         "plan": {"type": "string", "description": "A plan of this scenario (usually named_only) the job follows."},
         "type": _TEXT,
         "name": {"type": "string", "maxLength": 50},

@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from simulator.engine.lifecycle import Timeline
-from simulator.engine.scenario import Scenario, parse_duration
+from simulator.engine.scenario import DURATION_SCHEMA, Scenario, parse_duration
 from simulator.engine.session import Session
 from simulator.vendors.collibra_dgc.lifecycle import DEFAULT_PLAN, JOB, resolve
 from simulator.vendors.collibra_dgc.model import DgcJob, DgcState
 from simulator.vendors.collibra_dq.auth import ADMIN, user_ref, users_schema
 
 API = "collibra-dgc"
-_DURATION = {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?(ms|s|m|h|d)$"}]}
 _UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 DATA_SCHEMA: dict[str, Any] = {
@@ -35,8 +34,8 @@ DATA_SCHEMA: dict[str, Any] = {
                     "id": {"type": "string", "pattern": _UUID},
                     "user": {"type": "string", "description": "Owner (userId): a user name or id (default Admin)."},
                     "createdBy": {"type": "string", "description": "Creator: a user name or id (default: user)."},
-                    "ago": {**_DURATION, "description": "Created this long before the scenario loads."},
-                    "appears_after": {**_DURATION, "description": "Created (and listed) only this long after."},
+                    "ago": {**DURATION_SCHEMA, "description": "Created this long before the scenario loads."},
+                    "appears_after": {**DURATION_SCHEMA, "description": "Created (and listed) only this long after."},
                     "plan": {"type": "string", "description": "Plan the job follows (by name)."},
                     "cancelable": {"type": "boolean", "default": True},
                     "visible": {"type": "boolean", "default": True, "description": "false: visibility 0."},

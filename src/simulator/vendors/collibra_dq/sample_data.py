@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from simulator.engine.scenario import Scenario, parse_duration
+from simulator.engine.scenario import DURATION_SCHEMA, Scenario, parse_duration
 from simulator.engine.session import Session
 from simulator.vendors.collibra_dq.auth import ADMIN, user_ref, users_schema
 from simulator.vendors.collibra_dq.model import DqJob, DqState
@@ -13,7 +13,6 @@ from simulator.vendors.collibra_dq.permissions import KNOWN
 from simulator.vendors.collibra_dq.rundates import from_text, now_as
 from simulator.vendors.collibra_dq.runs import start_run
 
-_DURATION = {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?(ms|s|m|h|d)$"}]}
 _UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _JOB_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[a-zA-Z0-9_.-]+$"}
 
@@ -45,7 +44,7 @@ DATA_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "job": _JOB_NAME,
-                    "ago": _DURATION,
+                    "ago": DURATION_SCHEMA,
                     "plan": {"type": "string"},
                     "id": {"type": "string", "pattern": _UUID},
                     "runDate": {

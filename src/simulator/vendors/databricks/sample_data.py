@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.engine.scenario import Scenario, parse_duration
+from simulator.engine.scenario import DURATION_SCHEMA, Scenario, parse_duration
 from simulator.engine.session import Session
 from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.handlers import new_job, start_run
@@ -33,7 +33,7 @@ DATA_SCHEMA: dict[str, Any] = {
                             "required": ["ago"],
                             "additionalProperties": False,
                             "properties": {
-                                "ago": {"type": ["number", "string"]},
+                                "ago": DURATION_SCHEMA,
                                 "plan": {"type": "string"},
                             },
                         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from simulator.engine.scenario import Scenario, parse_duration
+from simulator.engine.scenario import DURATION_SCHEMA, Scenario, parse_duration
 from simulator.engine.session import Session
 from simulator.vendors.dqops import queue
 from simulator.vendors.dqops.kinds import BY_TYPE, CRON_TYPES
@@ -53,7 +53,7 @@ DATA_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "job_type": {"enum": _STARTABLE},
-                    "ago": {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string"}]},
+                    "ago": DURATION_SCHEMA,
                     "business_key": {"type": "string", "minLength": 1},
                     "parameters": {"type": "object", "description": "The request body the job was started with."},
                     "plan": {"type": "string"},
