@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +16,7 @@ import httpx
 from simulator.server.app import JobsimApp
 from simulator.testing import free_port, serve_in_thread
 
-__all__ = ["RunningServer", "free_port", "running_server"]
+__all__ = ["RunningServer", "free_port", "running_server", "start_jobsim"]
 
 
 @dataclass
@@ -42,6 +46,29 @@ def running_server(**settings: Any) -> Iterator[RunningServer]:
     """Start jobsim (create_app(**settings)) under uvicorn on 127.0.0.1:<free port>; stop it afterwards."""
     with serve_in_thread(**settings) as server:
         yield RunningServer(url=server.url, app=server.app)
+
+
+def start_jobsim(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """`jobsim serve ARGS --port <free>` as a user starts it, its output captured; returns once /_sim/health answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", *args, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{base}/_sim/health", timeout=1)
+            return process, base
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise AssertionError(f"jobsim serve did not come up: {process.communicate()[0]}") from None
+            time.sleep(0.1)
 
 
 # A Databricks plan for jobs named long-*: five minutes PENDING, two hours RUNNING, then SUCCESS.

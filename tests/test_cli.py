@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from simulator.cli import build_parser, main, settings_from
-from tests.support import free_port, running_server
+from tests.support import running_server, start_jobsim
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -35,25 +33,10 @@ def test_routes_and_scenarios_commands(capsys) -> None:
 
 
 def test_serve_starts_logs_one_line_and_stops_on_sigterm() -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", str(port), "--seed", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    process, base = start_jobsim("--seed", "1")
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                reply = httpx.get(f"http://127.0.0.1:{port}/_sim/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None, "jobsim serve did not come up"
-                time.sleep(0.1)
-        assert reply.json()["status"] == "ok"
-        listed = httpx.get(f"http://127.0.0.1:{port}/api/2.2/jobs/list").json()
+        assert httpx.get(f"{base}/_sim/health").json()["status"] == "ok"
+        listed = httpx.get(f"{base}/api/2.2/jobs/list").json()
         assert {j["settings"]["name"] for j in listed["jobs"]} >= {"nightly-etl", "hourly-report"}
     finally:
         process.send_signal(signal.SIGTERM)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 
 from simulator.client import Jobsim, JobsimError
-from tests.support import free_port, running_server
+from tests.support import running_server, start_jobsim
 
 
 def test_control_token_guards_every_control_call_but_not_vendor_apis() -> None:
@@ -37,25 +32,9 @@ def test_control_token_guards_every_control_call_but_not_vendor_apis() -> None:
 
 
 def test_binding_beyond_loopback_warns() -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--host", "0.0.0.0", "--port", str(port), "--no-defaults"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/_sim/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=10)[0]
+    process, _ = start_jobsim("--host", "0.0.0.0", "--no-defaults")
+    process.terminate()
+    output = process.communicate(timeout=10)[0]
     assert "WARNING" in output and "reachable from other machines" in output
 
 

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import httpx
 
-from tests.support import free_port
+from tests.support import start_jobsim
 
 
 def test_sigterm_answers_pending_long_polls_and_exits_quickly() -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", str(port), "--scenario", "dqops/slow-job"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(f"{base}/_sim/health", timeout=1)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.1)
+    process, base = start_jobsim("--scenario", "dqops/slow-job")
     answers: list[httpx.Response] = []
 
     def wait_for_checks() -> None:
