@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 from simulator.contract.operation import Operation
 from simulator.vendors.base import ApiError, Call, Reply
@@ -13,19 +12,11 @@ from simulator.vendors.cdq.render import iso
 
 
 class CdqError(ApiError):
-    """An error a handler raises: it knows the request path and the session's time."""
+    """An error a handler raises: it knows the session's time (the server adds the request path)."""
 
     def __init__(self, call: Call, status: int, message: str, *, field: str | None = None, kind: str | None = None):
         super().__init__(status, message, field=field, kind=kind)
-        self.path = request_path(call)
         self.at = call.now
-
-
-def request_path(call: Call) -> str:
-    path = call.operation.path
-    for name, value in call.path.items():
-        path = path.replace("{" + name + "}", quote(str(value), safe=""))
-    return path
 
 
 def bad_request(call: Call, message: str, field: str) -> CdqError:
@@ -42,10 +33,7 @@ def render_error(error: ApiError, operation: Operation | None) -> Reply:
     except ValueError:
         phrase = "Error"
     body: dict[str, Any] = {"status": error.status, "error": phrase, "message": error.message}
-    path = getattr(error, "path", None)
-    if path is None and operation is not None and "{" not in operation.path:
-        path = operation.path
-    if path:
-        body["path"] = path
+    if error.path:
+        body["path"] = error.path
     body["timestamp"] = iso(getattr(error, "at", None) or time.time())
     return Reply(error.status, body, error.headers)

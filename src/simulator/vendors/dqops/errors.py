@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from simulator.contract.operation import Operation
@@ -36,17 +35,6 @@ _EXCEPTIONS = {
     "internal": "com.dqops.core.jobqueue.exceptions.DqoQueueJobExecutionException",
 }
 _BODY_FIELD_EXCEPTION = "org.springframework.http.converter.HttpMessageNotReadableException"
-_PATH_IN_MESSAGE = re.compile(r"'[A-Z]+ (/[^' ]*)'| on (/\S+?);")
-
-
-def _path(error: ApiError, operation: Operation | None) -> str:
-    """The request path: as the server set it, else from the message, else the operation's template."""
-    if error.path:
-        return error.path
-    found = _PATH_IN_MESSAGE.search(error.message)
-    if found:
-        return found.group(1) or found.group(2)
-    return operation.path if operation is not None else "/api/jobs"
 
 
 def render_error(error: ApiError, operation: Operation | None) -> Reply:
@@ -61,5 +49,5 @@ def render_error(error: ApiError, operation: Operation | None) -> Reply:
     if exception:
         body["exception"] = exception
     body["message"] = error.message
-    body["path"] = _path(error, operation)
+    body["path"] = error.path or (operation.path if operation is not None else "/api/jobs")
     return Reply(error.status, body, error.headers)
