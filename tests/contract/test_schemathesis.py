@@ -123,12 +123,13 @@ def fuzz_server() -> Iterator[RunningServer]:
         yield running
 
 
-def _schema(server: RunningServer, stem: str) -> schemathesis.BaseSchema:
+def _schema(server: RunningServer, stem: str, phases: list[str]) -> schemathesis.BaseSchema:
     schema = schemathesis.openapi.from_url(f"{server.url}/_sim/specs/{stem}.yaml")
     schema.raw_schema["x-jobsim-document"] = stem
     schema.config.update(
         base_url=server.url + _first_server(schema.raw_schema), headers={"Authorization": f"Bearer {TOKEN}"}
     )
+    schema.config.phases.update(phases=phases)
     return schema
 
 
@@ -137,20 +138,38 @@ def _first_server(raw: dict) -> str:
     return str(servers[0]["url"]).rstrip("/")
 
 
+# The bounded phases: the documents' own examples and 25 generated cases per operation.
 @pytest.fixture(scope="module", params=DOCUMENTS)
 def api_schema(request: pytest.FixtureRequest, fuzz_server: RunningServer) -> schemathesis.BaseSchema:
-    return _schema(fuzz_server, request.param)
+    return _schema(fuzz_server, request.param, ["examples", "fuzzing"])
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# The coverage phase: every boundary and every near-miss value the schemas define (no max_examples applies; the large
+# Databricks job settings alone give thousands of cases), so it is a test of its own with a time guard that fits it.
+@pytest.fixture(scope="module", params=DOCUMENTS)
+def boundary_schema(request: pytest.FixtureRequest, fuzz_server: RunningServer) -> schemathesis.BaseSchema:
+    return _schema(fuzz_server, request.param, ["coverage"])
 
 
-@schema.parametrize()
-@settings(
+_SETTINGS = settings(
     max_examples=25,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
 )
+schema = schemathesis.pytest.from_fixture("api_schema")
+boundaries = schemathesis.pytest.from_fixture("boundary_schema")
+
+
+@schema.parametrize()
+@_SETTINGS
 def test_every_operation_conforms(case: schemathesis.Case) -> None:
+    case.call_and_validate(checks=CHECKS)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+@boundaries.parametrize()
+@_SETTINGS
+def test_every_boundary_case_conforms(case: schemathesis.Case) -> None:
     case.call_and_validate(checks=CHECKS)
