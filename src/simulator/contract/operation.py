@@ -16,7 +16,6 @@ _INT = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 JSON_MEDIA_TYPES = ("application/json", "text/json")
 _MAX_DIGITS = 100
-_MAX_ECHO = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +157,7 @@ def _problem(violation: Violation, noun: str) -> RequestProblem:
     if violation.rule == "required":
         return RequestProblem(400, "missing_parameter", f"Missing required {noun}: {violation.path}", violation.path)
     field = violation.path or "(body)"
-    why = violation.message
-    if len(why) > _MAX_ECHO:  # the validator quotes the value: a 5 MB string need not come back whole
-        why = why[:_MAX_ECHO] + "... (truncated)"
-    message = f"Invalid value for {noun} '{field}': {why}"
+    message = f"Invalid value for {noun} '{field}': {violation.message}"
     return RequestProblem(400, "invalid_parameter", message, violation.path or None)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 _ANNOTATIONS = frozenset(
     {
@@ -124,8 +125,25 @@ def first_violation(errors: Iterator[Any]) -> Violation | None:
                 parts.append(missing)
             elif missing is not None:
                 parts.append(str(missing).strip('"'))
-        return Violation(path=format_path(parts), message=error.message, rule=rule)
+        return Violation(path=format_path(parts), message=_shortened(error.message, error.instance), rule=rule)
     return None
+
+
+_MAX_QUOTE = 200  # characters of the offending value a message quotes; the reason after it is kept whole
+
+
+def _shortened(message: str, instance: Any) -> str:
+    """The validator's message with the value it quotes cut short: a 5 MB string need not come back whole, and the
+    reason (`has more than 100 items`, `is longer than 4096 characters`) that follows the value must not be cut off."""
+    if len(message) <= 4 * _MAX_QUOTE:
+        return message
+    try:
+        quoted = orjson.dumps(instance).decode()
+    except TypeError:  # an integer beyond 64 bits: orjson refuses what the validator could print
+        quoted = ""
+    if quoted and message.startswith(quoted):
+        return f"{quoted[:_MAX_QUOTE]}... (truncated){message[len(quoted):]}"
+    return f"{message[:_MAX_QUOTE]}... (truncated) ...{message[-2 * _MAX_QUOTE:]}"
 
 
 def format_path(parts: list[str]) -> str:
