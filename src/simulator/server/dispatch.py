@@ -79,12 +79,12 @@ class Dispatcher:
         operation = match.operation
         vendor = self.vendors.get(match.api) if match.api else None
         scope["jobsim.api"] = match.api
+        session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
         if operation is None:
-            return self._unmatched(vendor, method, path, match.allowed)
+            return self._unmatched(vendor, method, path, match.allowed, session.clock.now())
         assert vendor is not None
         scope["jobsim.operation"] = operation.operation_id
         try:
-            session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
             state = session.states.get(operation.api)
             headers = Headers(scope=scope)
             caller = None
@@ -120,13 +120,11 @@ class Dispatcher:
         except ApiError as error:
             if error.kind in _REQUEST_PROBLEMS:
                 self.metrics.validation_failures[(operation.api, operation.operation_id)] += 1
-            error.path = error.path or path
-            reply = vendor.render_error(error, operation)
+            reply = vendor.render_error(error.stamp(path, session.clock.now()), operation)
         except Exception:
             log.exception("handler %s failed", operation.operation_id)
             internal = ApiError(500, "jobsim: internal error", kind="internal")
-            internal.path = path
-            reply = vendor.render_error(internal, operation)
+            reply = vendor.render_error(internal.stamp(path, session.clock.now()), operation)
         if self.settings.response_validation != "off":
             reply = self._checked(reply, operation, vendor)
         return reply
@@ -187,7 +185,7 @@ class Dispatcher:
             raise ApiError.from_problem(problem)
         return body
 
-    def _unmatched(self, vendor: Vendor | None, method: str, path: str, allowed: tuple[str, ...]) -> Reply:
+    def _unmatched(self, vendor: Vendor | None, method: str, path: str, allowed: tuple[str, ...], now: float) -> Reply:
         if allowed:
             error = ApiError(
                 405,
@@ -197,7 +195,7 @@ class Dispatcher:
             )
         else:
             error = ApiError(404, f"No API found for '{method} {path}'", kind="not_found")
-        error.path = path
+        error.stamp(path, now)
         if vendor is None:
             return Reply(error.status, {"error": error.kind, "message": error.message}, error.headers)
         reply = vendor.render_error(error, None)

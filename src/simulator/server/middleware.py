@@ -241,7 +241,7 @@ class FaultInjection:
         problem = ApiError(
             status, message, code=error.get("code"), kind=_KIND_BY_STATUS.get(status, "internal"), headers=headers
         )
-        problem.path = scope["path"]
+        problem.stamp(scope["path"], scope[SESSION_SCOPE_KEY].clock.now())
         vendor = self.vendors.get(api) if api else None
         if vendor is None:
             return Reply(status, {"error": problem.kind, "message": message}, headers)

@@ -39,7 +39,8 @@ class ApiError(Exception):
 
     `code` is the vendor's own error code when the handler knows it; `kind` is the vendor-neutral reason used when
     the contract layer raises it (invalid_parameter, missing_parameter, malformed_json, not_found, ...). `path` is
-    the request's path (without a `/s/<session>` prefix), set by the server before the vendor renders the error.
+    the request's path (without a `/s/<session>` prefix) and `at` the time on the session's clock: the server stamps
+    both before the vendor renders the error, so every error body of a session tells the same time as its runs.
     """
 
     def __init__(
@@ -56,6 +57,14 @@ class ApiError(Exception):
         self.status, self.message, self.code, self.kind = status, message, code, kind
         self.field, self.headers = field, headers
         self.path: str | None = None
+        self.at: float | None = None
+
+    def stamp(self, path: str, at: float) -> ApiError:
+        """Where and when the error happened, unless the raiser already said."""
+        self.path = self.path or path
+        if self.at is None:
+            self.at = at
+        return self
 
     @classmethod
     def from_problem(cls, problem: RequestProblem) -> ApiError:

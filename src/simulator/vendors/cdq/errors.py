@@ -35,5 +35,5 @@ def render_error(error: ApiError, operation: Operation | None) -> Reply:
     body: dict[str, Any] = {"status": error.status, "error": phrase, "message": error.message}
     if error.path:
         body["path"] = error.path
-    body["timestamp"] = iso(getattr(error, "at", None) or time.time())
+    body["timestamp"] = iso(error.at if error.at is not None else time.time())
     return Reply(error.status, body, error.headers)

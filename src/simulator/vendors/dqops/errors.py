@@ -42,7 +42,7 @@ def render_error(error: ApiError, operation: Operation | None) -> Reply:
     if " field" in error.message.split(":", 1)[0]:
         exception = _BODY_FIELD_EXCEPTION  # a body field of the wrong type or value: Jackson could not read the body
     body: dict[str, object] = {
-        "timestamp": int(time.time() * 1000),
+        "timestamp": int((error.at if error.at is not None else time.time()) * 1000),
         "status": error.status,
         "error": _REASONS.get(error.status, "Error"),
     }
