@@ -31,6 +31,9 @@ class ApiDocument:
     raw: dict[str, Any]
     operations: list[Operation] = field(default_factory=list)
     mount_prefixes: tuple[str, ...] = ()
+    # Paths the API's vendor answers unknown requests under, beyond where it is mounted (`x-jobsim-owns` at the root):
+    # e.g. /api/2.0/jobs, which the legacy databricks-cli calls by default, gets Databricks' 404, not a generic one.
+    owned_prefixes: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -96,7 +99,20 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool)
                     )
                 )
     _check_unique_ids(path, operations)
-    return ApiDocument(api=api, path=path, raw=raw, operations=operations, mount_prefixes=_prefixes(operations))
+    return ApiDocument(
+        api=api,
+        path=path,
+        raw=raw,
+        operations=operations,
+        mount_prefixes=_prefixes(operations),
+        owned_prefixes=_owned(path, raw.get("x-jobsim-owns", [])),
+    )
+
+
+def _owned(path: Path, declared: Any) -> tuple[str, ...]:
+    if not isinstance(declared, list) or not all(isinstance(p, str) and p.startswith("/") for p in declared):
+        raise SpecError(f"{path}: x-jobsim-owns must be a list of paths that start with '/'")
+    return tuple(p.rstrip("/") for p in declared)
 
 
 def _check_unique_ids(path: Path, operations: list[Operation]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from simulator.contract.operation import Operation
@@ -22,7 +23,13 @@ _NO_VALUES: dict[str, str] = {}
 
 
 class Router:
-    def __init__(self, operations: list[Operation], prefixes: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        operations: list[Operation],
+        prefixes: list[tuple[str, str]],
+        owned: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """`prefixes` are where each API is mounted; `owned` are further paths whose unknown requests it answers."""
         self._literal: dict[str, dict[str, Operation]] = {}
         templated: dict[str, dict[str, Operation]] = {}
         for op in operations:
@@ -34,7 +41,10 @@ class Router:
         # More literal segments first, so /jobs/types wins over /jobs/{jobId}.
         ordered = sorted(templated.items(), key=lambda item: _specificity(item[0]), reverse=True)
         self._templated = [(_pattern(path), methods) for path, methods in ordered]
-        self._prefixes = sorted(prefixes, key=lambda item: len(item[0]), reverse=True)
+        self._prefixes = sorted([*prefixes, *owned], key=lambda item: len(item[0]), reverse=True)
+        self._mounts: dict[str, tuple[str, ...]] = {}
+        for prefix, api in prefixes:
+            self._mounts[api] = (*self._mounts.get(api, ()), prefix)
 
     def match(self, method: str, path: str) -> Match:
         methods = self._literal.get(path)
@@ -59,6 +69,9 @@ class Router:
             if path == prefix or path.startswith(prefix + "/"):
                 return api
         return None
+
+    def mounts(self, api: str) -> tuple[str, ...]:
+        return self._mounts.get(api, ())
 
 
 def _specificity(path: str) -> tuple[int, int]:

@@ -194,7 +194,8 @@ class Dispatcher:
                 headers={"Allow": ", ".join(allowed)},
             )
         else:
-            error = ApiError(404, f"No API found for '{method} {path}'", kind="not_found")
+            hint = self._served_hint(vendor, path)
+            error = ApiError(404, f"No API found for '{method} {path}'{hint}", kind="not_found")
         error.stamp(path, now)
         if vendor is None:
             return Reply(error.status, {"error": error.kind, "message": error.message}, error.headers)
@@ -202,6 +203,13 @@ class Dispatcher:
         if error.headers:
             reply.headers = {**(reply.headers or {}), **error.headers}
         return reply
+
+    def _served_hint(self, vendor: Vendor | None, path: str) -> str:
+        """Where the API is served, for a path outside it that its vendor owns (e.g. /api/2.0/jobs)."""
+        mounts = self.router.mounts(vendor.name) if vendor is not None else ()
+        if not mounts or any(path == m or path.startswith(m + "/") for m in mounts):
+            return ""
+        return f"; jobsim serves this API under {', '.join(sorted(mounts))}"
 
     def _checked(self, reply: Reply, operation: Any, vendor: Vendor) -> Reply:
         if reply.media_type != "application/json":

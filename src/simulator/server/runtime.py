@@ -40,8 +40,9 @@ class Runtime:
                 else:
                     self.documents.append(load_document(bundled, vendor.name))
         operations = [op for doc in self.documents for op in doc.operations]
-        prefixes = [(prefix, doc.api) for doc in self.documents for prefix in doc.mount_prefixes]
-        self.router = Router(operations, prefixes)
+        mounted = [(prefix, doc.api) for doc in self.documents for prefix in doc.mount_prefixes]
+        owned = [(prefix, doc.api) for doc in self.documents for prefix in doc.owned_prefixes]
+        self.router = Router(operations, mounted, owned)
         self.startup_scenarios = [self.read_scenario(ref) for ref in self._startup_refs()]
         self.metrics = Metrics()
         self.sessions = Sessions(self._new_session, limit=settings.max_sessions)
