@@ -50,7 +50,10 @@ DOCUMENTED_400 = {
         r"^Only one of (schedule and continuous|rerun_tasks or rerun_all_failed_tasks) can be set\.$",
         r"^Either job_id or all_queued_runs must be given\.$",
         r"^jar_params cannot be specified in conjunction with notebook_params\.$",
-        r"^Task key .* is used by more than one task; task keys must be unique\.$",
+        r"^(Task|Job cluster|Environment) key .* is used by more than one (task|job cluster|environment); "
+        r"(task|job cluster|environment) keys must be unique\.$",
+        r"^Exactly one of run_as\.user_name, run_as\.service_principal_name or run_as\.group_name must be set\.$",
+        r"^git_(branch|tag) cannot be specified in conjunction with git_(tag|commit)( or git_commit)?\.$",
         r"^Task .* depends on .*, which is not a task of this job\.$",
         r"^The task dependencies form a cycle through .*\.$",
         r"^A job can have at most 100 tasks\.$",

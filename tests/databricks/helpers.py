@@ -59,11 +59,11 @@ def life(entry: dict[str, Any]) -> tuple[str, str | None]:
     return entry["state"]["life_cycle_state"], entry["state"].get("result_state")
 
 
-def error_of(reply: httpx.Response, field: str) -> str:
-    """The message of a 400 INVALID_PARAMETER_VALUE that names `field`."""
+def error_of(reply: httpx.Response, field: str, code: str = "INVALID_PARAMETER_VALUE") -> str:
+    """The message of a 400 with error_code `code` that names `field`."""
     assert reply.status_code == 400, reply.text
     body = reply.json()
-    assert body["error_code"] == "INVALID_PARAMETER_VALUE", body
+    assert body["error_code"] == code, body
     assert field in body["message"], body
     return str(body["message"])
 

@@ -157,7 +157,7 @@ def test_well_known_config_is_404_without_auth(http: httpx.Client) -> None:
 def test_delete_of_an_active_run_is_refused(http: httpx.Client) -> None:
     job_id = http.post(f"{API}/create", json={"name": "busy"}).json()["job_id"]
     run_id = http.post(f"{API}/run-now", json={"job_id": job_id}).json()["run_id"]
-    message = error_of(http.post(f"{API}/runs/delete", json={"run_id": run_id}), 400, "INVALID_PARAMETER_VALUE")
+    message = error_of(http.post(f"{API}/runs/delete", json={"run_id": run_id}), 400, "INVALID_STATE")
     assert "active" in message
 
 

@@ -67,6 +67,18 @@ def test_queueing_by_default_follows_the_api_version_the_job_came_through(
     assert life(get_run(sim, run_now(sim, job_id)))[0] == second
 
 
+def test_a_refused_reset_leaves_the_job_as_it_was(sim: httpx.Client) -> None:
+    job_id = create(sim, "kept", [task("t")])  # through 2.2: queues by default
+    refused = sim.post(
+        "/api/2.1/jobs/reset",
+        json={"job_id": job_id, "new_settings": {"name": "kept", "tasks": [task("t"), task("t")]}},
+    )
+    assert refused.status_code == 400 and "task keys must be unique" in refused.json()["message"]
+    assert sim.get(f"{API}/get", params={"job_id": job_id}).json()["settings"]["tasks"] == [task("t")]
+    run_now(sim, job_id)
+    assert life(get_run(sim, run_now(sim, job_id)))[0] == "QUEUED"  # still the 2.2 default, not 2.1's
+
+
 def test_queue_disabled_skips_the_run(sim: httpx.Client, virtual_server: RunningServer) -> None:
     job_id = create(sim, "no-queue", [task("t")], queue={"enabled": False})
     first = run_now(sim, job_id)

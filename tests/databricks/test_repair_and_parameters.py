@@ -38,7 +38,7 @@ def failed_run(sim: httpx.Client, server: RunningServer) -> tuple[int, int]:
     server.load(FIRST_ROUND_FAILS)
     job_id = create(sim, "repairable", [task("a"), task("b", "a"), task("c", "b"), task("side", "a")])
     run_id = run_now(sim, job_id)
-    error_of(repair(sim, run_id, rerun_tasks=["b"]), "in progress")
+    error_of(repair(sim, run_id, rerun_tasks=["b"]), "in progress", code="INVALID_STATE")
     server.advance(60)
     assert life(get_run(sim, run_id)) == ("TERMINATED", "FAILED")
     return job_id, run_id

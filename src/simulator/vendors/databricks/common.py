@@ -22,6 +22,11 @@ def invalid(message: str, field: str | None = None) -> ApiError:
     return ApiError(400, message, code="INVALID_PARAMETER_VALUE", field=field)
 
 
+def invalid_state(message: str, field: str | None = None) -> ApiError:
+    """A well-formed request the run's current state does not allow (the SDK raises InvalidState)."""
+    return ApiError(400, message, code="INVALID_STATE", field=field)
+
+
 def executor(call: Call) -> Executor:
     return Executor(call.state, call.session)
 
@@ -83,17 +88,35 @@ def find_any(call: Call, run_id: int, *, read: bool = False) -> tuple[Run, Slot 
     raise invalid(f"Run {run_id} does not exist.", "run_id")
 
 
-def check_tasks(settings: dict[str, Any]) -> None:
+# (array, key field, what one entry is called): keys that must be unique within a job.
+_KEYED_ARRAYS = (
+    ("tasks", "task_key", "task"),
+    ("job_clusters", "job_cluster_key", "job cluster"),
+    ("environments", "environment_key", "environment"),
+)
+_GIT_REFS = ("git_branch", "git_tag", "git_commit")
+_RUN_AS = ("user_name", "service_principal_name", "group_name")
+
+
+def check_unique_keys(settings: dict[str, Any]) -> None:
+    for array, field, noun in _KEYED_ARRAYS:
+        seen: set[str] = set()
+        for item in settings.get(array) or []:
+            key = item[field]
+            if key in seen:
+                what = noun.capitalize()
+                raise invalid(f"{what} key {key!r} is used by more than one {noun}; {noun} keys must be unique.", array)
+            seen.add(key)
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """Rules across fields of job settings (or a runs/submit body) that the schema leaves to the handlers."""
+    check_unique_keys(settings)
     tasks = settings.get("tasks") or []
-    seen: set[str] = set()
-    for task in tasks:
-        key = task["task_key"]
-        if key in seen:
-            raise invalid(f"Task key {key!r} is used by more than one task; task keys must be unique.", "tasks")
-        seen.add(key)
+    keys = {task["task_key"] for task in tasks}
     for task in tasks:
         for dependency in task.get("depends_on") or []:
-            if dependency.get("task_key") not in seen:
+            if dependency.get("task_key") not in keys:
                 raise invalid(
                     f"Task {task['task_key']!r} depends on {dependency.get('task_key')!r}, "
                     "which is not a task of this job.",
@@ -102,8 +125,19 @@ def check_tasks(settings: dict[str, Any]) -> None:
     cycle = dag.find_cycle(tasks)
     if cycle:
         raise invalid(f"The task dependencies form a cycle through {', '.join(cycle)}.", "tasks")
-    if settings.get("schedule") and settings.get("continuous"):
+    if settings.get("schedule") is not None and settings.get("continuous") is not None:  # `continuous: {}` is set
         raise invalid("Only one of schedule and continuous can be set.", "schedule")
+    git = settings.get("git_source") or {}
+    refs = [name for name in _GIT_REFS if git.get(name) is not None]
+    if len(refs) > 1:
+        raise invalid(f"{refs[0]} cannot be specified in conjunction with {' or '.join(refs[1:])}.", "git_source")
+    run_as = settings.get("run_as")
+    # An empty name counts as not given: run_as_user_name is never "".
+    if run_as is not None and len([name for name in _RUN_AS if run_as.get(name)]) != 1:
+        raise invalid(
+            "Exactly one of run_as.user_name, run_as.service_principal_name or run_as.group_name must be set.",
+            "run_as",
+        )
 
 
 # --- list paging (tokens, and the deprecated offset the legacy CLI uses) -----------------------------------------

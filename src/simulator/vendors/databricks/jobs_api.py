@@ -12,7 +12,8 @@ from simulator.vendors.databricks import render
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
     EMPTY,
-    check_tasks,
+    check_settings,
+    check_unique_keys,
     executor,
     find_job,
     handlers,
@@ -28,9 +29,14 @@ from simulator.vendors.databricks.queue import settle
 from simulator.vendors.databricks.runs_api import cancel_run
 
 
+def stored(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings as kept: checked, defaults filled in, `format` MULTI_TASK whatever was sent (ignored on write)."""
+    check_settings(settings)
+    return {**render.SETTINGS_DEFAULTS, **settings, "format": "MULTI_TASK"}
+
+
 def new_job(state: DatabricksState, session: Session, now: float, settings: dict[str, Any]) -> Job:
-    check_tasks(settings)
-    settings = {**render.SETTINGS_DEFAULTS, **settings}
+    settings = stored(settings)
     job_id = session.ids.next_int("databricks.job", 1001)
     return state.jobs.add(job_id, Job(job_id, settings, int(now * 1000), DEFAULT_USER))
 
@@ -80,12 +86,16 @@ def _listed(job: Job, expand: bool) -> dict[str, Any]:
     return body
 
 
-def _apply(call: Call, job: Job, settings: dict[str, Any]) -> None:
-    """New settings take effect: timeout_seconds also for active runs, a raised limit starts queued runs."""
+def _apply(call: Call, job: Job, settings: dict[str, Any], *, queues_by_default: bool | None = None) -> None:
+    """New settings take effect: timeout_seconds also for active runs, a raised limit starts queued runs.
+
+    Settings are checked before anything changes, so a refused reset or update leaves the job as it was."""
+    kept = stored(settings)
     ex = executor(call)
     settle(ex, job.job_id, call.now)
-    check_tasks(settings)
-    job.settings = {**render.SETTINGS_DEFAULTS, **settings}
+    if queues_by_default is not None:
+        job.queues_by_default = queues_by_default
+    job.settings = kept
     _retime(ex, job, call.now)
     settle(ex, job.job_id, call.now)
 
@@ -102,8 +112,7 @@ def _retime(ex: Executor, job: Job, now: float) -> None:
 @handlers.operation("jobsReset")
 async def reset(call: Call) -> Reply:
     job = find_job(call.state, call.body["job_id"])
-    job.queues_by_default = queues_by_default(call)
-    _apply(call, job, dict(call.body["new_settings"]))
+    _apply(call, job, dict(call.body["new_settings"]), queues_by_default=queues_by_default(call))
     return EMPTY
 
 
@@ -111,7 +120,9 @@ async def reset(call: Call) -> Reply:
 async def update(call: Call) -> Reply:
     job = find_job(call.state, call.body["job_id"])
     settings = copy.deepcopy(job.settings)
-    for name, value in call.body.get("new_settings", {}).items():
+    new_settings = call.body.get("new_settings", {})
+    check_unique_keys(new_settings)  # before the merge by key below folds duplicates into one entry
+    for name, value in new_settings.items():
         if name in ("tasks", "job_clusters") and isinstance(value, list):
             key = "task_key" if name == "tasks" else "job_cluster_key"
             merged = {item[key]: item for item in settings.get(name, [])}

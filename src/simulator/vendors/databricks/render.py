@@ -61,10 +61,16 @@ def job(record: Job, *, expand_tasks: bool = True) -> dict[str, Any]:
     return {
         "job_id": record.job_id,
         "creator_user_name": record.creator_user_name,
-        "run_as_user_name": record.creator_user_name,
+        "run_as_user_name": run_as_user_name(record),
         "settings": settings,
         "created_time": record.created_time,
     }
+
+
+def run_as_user_name(record: Job) -> str:
+    """The user or service principal of `run_as`; the creator without one (a run_as group shows the creator too)."""
+    run_as = record.settings.get("run_as") or {}
+    return str(run_as.get("user_name") or run_as.get("service_principal_name") or record.creator_user_name)
 
 
 # --- states ----------------------------------------------------------------------------------------------------

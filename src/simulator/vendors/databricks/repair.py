@@ -7,7 +7,7 @@ from typing import Any
 
 from simulator.vendors.base import Call, Reply
 from simulator.vendors.databricks import dag, params, render
-from simulator.vendors.databricks.common import executor, find_run, handlers, invalid
+from simulator.vendors.databricks.common import executor, find_run, handlers, invalid, invalid_state
 from simulator.vendors.databricks.execution import outcome
 from simulator.vendors.databricks.model import HIDDEN, DatabricksState, Round, Run, Slot
 from simulator.vendors.databricks.views import parent_view
@@ -55,7 +55,7 @@ async def repair_run(call: Call) -> Reply:
     state: DatabricksState = call.state
     run = find_run(call, body["run_id"])
     if run.final_at is None:
-        raise invalid(
+        raise invalid_state(
             f"Run {run.run_id} is still in progress ({parent_view(run).life}); only a run that is not in progress "
             "can be repaired.",
             "run_id",

@@ -12,13 +12,14 @@ from simulator.vendors.databricks.body_cache import FinalRunBodies
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
     EMPTY,
-    check_tasks,
+    check_settings,
     executor,
     find_any,
     find_job,
     find_run,
     handlers,
     invalid,
+    invalid_state,
     observed,
     page,
     paging_fields,
@@ -136,7 +137,7 @@ async def run_now(call: Call) -> Reply:
 @handlers.operation("jobsSubmit")
 async def submit(call: Call) -> Reply:
     body = call.body
-    check_tasks(body)
+    check_settings(body)
     run = start_run(
         executor(call),
         call.now,
@@ -260,7 +261,7 @@ async def delete_run(call: Call) -> Reply:
     run = find_run(call, call.body["run_id"])
     if run.final_at is None:
         life = parent_view(run).life
-        raise invalid(
+        raise invalid_state(
             f"Run {run.run_id} is active ({life}) and cannot be deleted; cancel it first.",
             "run_id",
         )
