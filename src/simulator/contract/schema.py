@@ -142,8 +142,8 @@ def _shortened(message: str, instance: Any) -> str:
     except TypeError:  # an integer beyond 64 bits: orjson refuses what the validator could print
         quoted = ""
     if quoted and message.startswith(quoted):
-        return f"{quoted[:_MAX_QUOTE]}... (truncated){message[len(quoted):]}"
-    return f"{message[:_MAX_QUOTE]}... (truncated) ...{message[-2 * _MAX_QUOTE:]}"
+        return f"{quoted[:_MAX_QUOTE]}... (truncated){message[len(quoted) :]}"
+    return f"{message[:_MAX_QUOTE]}... (truncated) ...{message[-2 * _MAX_QUOTE :]}"
 
 
 def format_path(parts: list[str]) -> str:
