@@ -170,7 +170,9 @@ def test_idempotency_token_returns_the_same_run(http: httpx.Client) -> None:
 def test_auth_tokens_when_configured() -> None:
     with running_server(auth_tokens=frozenset({"dapi-good"}), load_defaults=False) as locked:
         http = locked.client()
-        error_of(http.get(f"{API}/list"), 401, "UNAUTHORIZED")
+        refused = http.get(f"{API}/list")
+        error_of(refused, 401, "UNAUTHORIZED")
+        assert refused.headers["WWW-Authenticate"] == 'Bearer realm="databricks"'  # RFC 9110: a 401 challenges
         error_of(http.get(f"{API}/list", headers={"Authorization": "Bearer wrong"}), 401, "UNAUTHORIZED")
         assert http.get(f"{API}/list", headers={"Authorization": "Bearer dapi-good"}).status_code == 200
         assert http.get("/_sim/health").status_code == 200  # the control API is not a vendor API

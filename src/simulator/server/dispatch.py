@@ -95,7 +95,12 @@ class Dispatcher:
                     )
             else:
                 if not vendor.accepts_token(headers, self.settings.auth_tokens):
-                    raise ApiError(401, "Credentials are missing or not valid.", kind="unauthorized")
+                    raise ApiError(
+                        401,
+                        "Credentials are missing or not valid.",
+                        kind="unauthorized",
+                        headers={"WWW-Authenticate": f'Bearer realm="{vendor.name}"'},  # --auth-token: bearer only
+                    )
                 caller = vendor.authenticate(headers, state)
             path_values, query, body = await self._read(scope, receive, operation, vendor, match.path_values)
             call = Call(
