@@ -22,7 +22,7 @@ from dqops.client.models import DqoJobStatus, RuleSeverityLevel, RunChecksParame
 
 from simulator.client import Jobsim
 from tests.cdq import helpers as cdq
-from tests.collibra.helpers import CORE, DQ, STANDARD_KEYS, basic, error_of
+from tests.collibra.helpers import CORE, DEPRECATED, DQ, STANDARD_KEYS, basic, error_of
 
 ROOT = Path(__file__).resolve().parents[1]
 COOKBOOK = ROOT / "docs" / "cookbook.md"
@@ -419,7 +419,7 @@ def test_collibra_dgc_flaky_5xx(http: httpx.Client) -> None:
     for _ in range(2):
         reply = http.get(f"{CORE}/jobs/{job_id}")
         standard_error(reply, 503)
-        assert reply.headers["Deprecation"] == "true" and "Sunset" in reply.headers  # a /rest/2.0 answer, faulted
+        assert reply.headers["Deprecation"] == DEPRECATED and "Sunset" in reply.headers  # a /rest/2.0 answer, faulted
     assert dgc_job(http, job_id)["id"] == job_id
 
 

@@ -11,6 +11,7 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DQ = "/rest/dq/1.0"
 CORE = "/rest/2.0"
 V1 = "/rest/jobs/v1"
+DEPRECATED = "@1748736000"  # RFC 9745 Deprecation of the /rest/2.0 jobs operations: 2025-06-01T00:00:00Z
 STANDARD_KEYS = {"statusCode", "errorCode", "titleMessage", "userMessage"}
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
 
 from tests.collibra import dgc_data as d
-from tests.collibra.helpers import CORE, basic, error_of
+from tests.collibra.helpers import CORE, DEPRECATED, V1, basic, error_of
 from tests.support import RunningServer
 
 EXTRA = frozenset({"helpMessage"})
@@ -170,19 +173,47 @@ def test_count_limit(http: httpx.Client, count: int, total: int) -> None:
 def test_bad_parameters_are_400(http: httpx.Client, params: dict, name: str) -> None:
     reply = http.get(f"{CORE}/jobs", params=params)
     assert name in error_of(reply, 400, "invalidRequest", extra_keys=EXTRA)
-    assert reply.headers["deprecation"] == "true"
+    assert reply.headers["deprecation"] == DEPRECATED
 
 
 def test_deprecation_hints(http: httpx.Client) -> None:
     listing = http.get(f"{CORE}/jobs")
-    assert listing.headers["deprecation"] == "true"
+    assert listing.headers["deprecation"] == DEPRECATED
     assert listing.headers["sunset"] == "Mon, 01 Jun 2026 00:00:00 GMT"
     assert listing.headers["link"] == '</rest/jobs/v1/jobs>; rel="successor-version"'
     single = http.get(f"{CORE}/jobs/{d.IMPORT_CSV}")
     assert single.headers["link"] == f'</rest/jobs/v1/jobs/{d.IMPORT_CSV}>; rel="successor-version"'
     missing = http.get(f"{CORE}/jobs/{d.LATE}")
     error_of(missing, 404, "jobNotFound", extra_keys=EXTRA)
-    assert missing.headers["deprecation"] == "true"
+    assert missing.headers["deprecation"] == DEPRECATED
+
+
+def successor(path: str) -> str:
+    return f'<{path}>; rel="successor-version"'
+
+
+def test_deprecation_is_an_rfc_9745_date_before_the_sunset(http: httpx.Client) -> None:
+    headers = http.get(f"{CORE}/jobs").headers
+    assert re.fullmatch(r"@[0-9]+", headers["deprecation"])  # RFC 9745: a structured date, not `true`
+    deprecated = datetime.fromtimestamp(int(headers["deprecation"][1:]), UTC)
+    assert deprecated == datetime(2025, 6, 1, tzinfo=UTC) < parsedate_to_datetime(headers["sunset"])
+
+
+def test_links_keep_the_session_prefix(dgc_server: RunningServer) -> None:
+    prefix = "/s/dgc-links"
+    with httpx.Client(base_url=f"{dgc_server.url}{prefix}", headers=basic("Admin")) as client:
+        client.post("/_sim/reset").raise_for_status()
+        client.post(
+            "/_sim/scenarios", content=d.SCENARIO, headers={"Content-Type": "application/yaml"}
+        ).raise_for_status()
+        assert client.get(f"{CORE}/jobs").headers["link"] == successor(f"{prefix}{V1}/jobs")
+        assert client.get(f"{CORE}/jobs/{d.EXPORT}").headers["link"] == successor(f"{prefix}{V1}/jobs/{d.EXPORT}")
+        assert client.get(f"{CORE}/jobs/{d.LATE}").headers["link"] == successor(f"{prefix}{V1}/jobs")
+        refused = client.post(f"{CORE}/jobs/{d.REINDEX}/canceled")
+        assert refused.headers["link"] == successor(f"{prefix}{V1}/jobs/{d.REINDEX}")
+        accepted = client.post(f"{CORE}/jobs/{d.SYNC_HR}/canceled")
+        assert accepted.status_code == 202
+        assert accepted.headers["link"] == successor(f"{prefix}{V1}/jobs/{d.SYNC_HR}")
 
 
 def test_a_job_appears_after_its_delay(http: httpx.Client, dgc_server: RunningServer) -> None:
@@ -250,3 +281,17 @@ def test_cancel_of_unknown_or_malformed_ids(http: httpx.Client) -> None:
     assert "jobId" in error_of(cancel(http, "job-1"), 400, "invalidRequest", extra_keys=EXTRA)
     reply = http.post(f"{CORE}/jobs/{d.SYNC_HR}/canceled", json=["stop"])
     error_of(reply, 400, "invalidRequest", extra_keys=EXTRA)
+
+
+def test_refusals_of_a_job_that_exists_link_to_the_job(http: httpx.Client) -> None:
+    for reply, status, code, job_id in (
+        (cancel(http, d.SYNC_HR, "bob"), 403, "forbidden", d.SYNC_HR),
+        (cancel(http, d.REINDEX), 400, "jobNotCancelable", d.REINDEX),
+        (cancel(http, d.IMPORT_CSV), 400, "jobNotCancelable", d.IMPORT_CSV),
+    ):
+        error_of(reply, status, code, extra_keys=EXTRA)
+        assert reply.headers["link"] == successor(f"{V1}/jobs/{job_id}")
+        assert (reply.headers["deprecation"], reply.headers["sunset"]) == (DEPRECATED, "Mon, 01 Jun 2026 00:00:00 GMT")
+    for reply, status, code in ((cancel(http, d.LATE), 404, "jobNotFound"), (cancel(http, "x"), 400, "invalidRequest")):
+        error_of(reply, status, code, extra_keys=EXTRA)  # no such job yet; not a job id
+        assert reply.headers["link"] == successor(f"{V1}/jobs")

@@ -10,6 +10,7 @@ import pytest
 from collibra_core.rest import ApiException
 
 from tests.collibra import dgc_data as d
+from tests.collibra.helpers import DEPRECATED
 from tests.support import RunningServer
 
 
@@ -64,4 +65,4 @@ def test_errors_surface_as_api_exceptions(jobs: collibra_core.JobsApi) -> None:
     with pytest.raises(ApiException) as refused:
         jobs.cancel_job(d.SYNC_HR)  # alice's job, and the client is bob
     assert refused.value.status == 403
-    assert missing.value.headers["Deprecation"] == "true"
+    assert missing.value.headers["Deprecation"] == DEPRECATED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -138,3 +140,75 @@ def test_v1_paging_errors(http: httpx.Client) -> None:
     )
     error_of(http.get(f"{V1}/jobs/{d.LATE}"), 404, "jobNotFound", extra_keys=EXTRA)
     assert "deprecation" not in http.get(f"{V1}/jobs").headers
+
+
+# --- cursor: a keyset bound to its listing ---------------------------------------------------------------------
+# The wording tests/contract/test_schemathesis.py accepts as "a cursor this server never issued".
+NOT_ISSUED = re.compile(
+    r"^Invalid value for parameter 'cursor': .* "
+    r"(is not a (token|cursor) this server issued|was not issued by this server)\.$"
+)
+
+
+def page(http: httpx.Client, **params: object) -> dict:
+    reply = http.get(f"{V1}/jobs", params=params)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def not_issued(reply: httpx.Response) -> None:
+    assert NOT_ISSUED.match(error_of(reply, 400, "invalidRequest", extra_keys=EXTRA)), reply.text
+
+
+@pytest.mark.parametrize("order", ["DESC", "ASC"])
+def test_paging_while_a_job_appears_shows_each_job_once(
+    http: httpx.Client, dgc_server: RunningServer, order: str
+) -> None:
+    before = [j["id"] for j in page(http, pageSize=50, sortOrder=order)["results"]]
+    first = page(http, pageSize=2, sortOrder=order)
+    dgc_server.advance(31)  # the scenario's late job is created now: first in DESC, last in ASC
+    rest = listing(http, pageSize=2, sortOrder=order, cursor=first["nextCursor"])
+    seen = [j["id"] for j in first["results"] + rest]
+    assert seen == ([*before, d.LATE] if order == "ASC" else before)
+
+
+@pytest.mark.parametrize("field", [None, "NAME", "TYPE", "START_DATE", "END_DATE", "STATE", "RESULT"])
+@pytest.mark.parametrize("order", ["DESC", "ASC"])
+def test_pages_of_two_are_the_one_big_page(http: httpx.Client, field: str | None, order: str) -> None:
+    sort = {"sortOrder": order, **({"sortField": field} if field else {})}
+    whole = [j["id"] for j in page(http, pageSize=50, **sort)["results"]]
+    assert [j["id"] for j in listing(http, pageSize=2, **sort)] == whole
+    cursor = page(http, pageSize=2, **sort)["nextCursor"]
+    assert [j["id"] for j in page(http, pageSize=50, cursor=cursor, **sort)["results"]] == whole[2:]  # size may change
+
+
+def test_a_cursor_jobsim_did_not_issue_is_400(http: httpx.Client) -> None:
+    issued = page(http, pageSize=2)["nextCursor"]
+    body, _, signature = issued.partition(".")
+    handmade = base64.urlsafe_b64encode(b"o:3").decode().rstrip("=")
+    for cursor in (handmade, body, f"{body}.AAAAAAAAAAAAAAAA", f"{body[:-2]}xx.{signature}", "%%%"):
+        not_issued(http.get(f"{V1}/jobs", params={"pageSize": 2, "cursor": cursor}))
+
+
+@pytest.mark.parametrize(
+    "other",
+    [{"sortOrder": "ASC"}, {"sortField": "NAME"}, {"state": "RUNNING"}, {"name": "sync"}, {"type": "IMPORT"}],
+)
+def test_a_cursor_used_with_another_query_is_400(http: httpx.Client, other: dict) -> None:
+    cursor = page(http, pageSize=2)["nextCursor"]
+    message = error_of(
+        http.get(f"{V1}/jobs", params={"pageSize": 2, "cursor": cursor, **other}),
+        400,
+        "invalidRequest",
+        extra_keys=EXTRA,
+    )
+    assert NOT_ISSUED.match(message) and "filters and sort order" in message
+
+
+def test_a_cursor_belongs_to_its_session(http: httpx.Client, dgc_server: RunningServer) -> None:
+    cursor = page(http, pageSize=2)["nextCursor"]
+    httpx.post(
+        f"{dgc_server.url}/s/v1-cursor/_sim/scenarios", content=d.SCENARIO, headers={"Content-Type": "application/yaml"}
+    ).raise_for_status()
+    not_issued(http.get(f"/s/v1-cursor{V1}/jobs", params={"pageSize": 2, "cursor": cursor}))
+    assert http.get(f"{V1}/jobs", params={"pageSize": 2, "cursor": cursor}).status_code == 200

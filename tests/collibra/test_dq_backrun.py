@@ -134,3 +134,32 @@ def test_bad_bodies_create_nothing(http: httpx.Client, body: dict, field: str) -
     message = error_of(http.post(f"{DQ}/jobs/orders_day/run", json=body), 400, "invalidRequest")
     assert field in message
     assert runs_of(http, "orders_day") == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("runDate", {"kind": "TIMESTAMP", "value": "2024-05-01T10:00:00"}, "e.g. 2024-05-01T10:00:00Z"),
+        ("runDate", {"kind": "TIMESTAMP", "value": "2024-05-01"}, "e.g. 2024-05-01T10:00:00Z"),
+        ("runDateEnd", {"kind": "TIMESTAMP", "value": "2024-05-01 10:00:00Z"}, "e.g. 2024-05-01T10:00:00Z"),
+        ("runDate", {"kind": "DATE", "value": "2024-05-01T10:00:00Z"}, "yyyy-MM-dd, e.g. 2024-05-01"),
+        ("runDateEnd", {"kind": "DATE", "value": "May 1st"}, "yyyy-MM-dd, e.g. 2024-05-01"),
+        ("runDate", {"kind": "DAY", "value": "2024-05-01"}, "DATE or TIMESTAMP"),
+        ("runDate", {"value": "2024-05-01"}, "runDate.kind"),
+        ("runDateEnd", {"kind": "DATE"}, "runDateEnd.value"),
+    ],
+)
+def test_a_bad_run_date_is_named_with_what_it_needs(http: httpx.Client, field: str, value: dict, expected: str) -> None:
+    message = error_of(http.post(f"{DQ}/jobs/orders_ts/run", json={field: value}), 400, "invalidRequest")
+    assert f"{field}." in message and expected in message, message
+    assert "anyOf" not in message and "oneOf" not in message
+    assert runs_of(http, "orders_ts") == []
+
+
+def test_lowercase_t_and_z_are_rfc_3339_too(http: httpx.Client) -> None:
+    body = {
+        "runDate": {"kind": "TIMESTAMP", "value": "2024-05-01t10:00:00z"},
+        "runDateEnd": {"kind": "TIMESTAMP", "value": "2024-05-01t12:30:00+02:00"},
+    }
+    trigger(http, "orders_ts", body)
+    assert runs_of(http, "orders_ts")[0]["runDate"] == {"kind": "TIMESTAMP", "value": "2024-05-01T10:00:00Z"}

@@ -41,7 +41,9 @@ class CollibraDgc(ScenarioUsers, Vendor):
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         # Fault errors come without an operation: the request path says whether it was a deprecated /rest/2.0 call.
         deprecated = operation.deprecated if operation is not None else (error.path or "").startswith("/rest/2.0/")
-        return errors.render(error, with_help=True, headers=core_handlers.deprecation() if deprecated else None)
+        # A handler's error already carries the hints (`core_handlers.hinted`); other errors link to the collection.
+        hints = {**core_handlers.deprecation(), **(error.headers or {})} if deprecated else error.headers
+        return errors.render(error, with_help=True, realm=self.name, headers=hints)
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job that exists at now, newest first: its Core state, with the result once it ended."""

@@ -3,21 +3,47 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
-from simulator.vendors.base import Call, Reply
+from simulator.vendors.base import ApiError, Call, Reply
 from simulator.vendors.collibra_dgc import api, render
 from simulator.vendors.collibra_dgc.api import handlers
-from simulator.vendors.collibra_dgc.model import DgcState
+from simulator.vendors.collibra_dgc.model import DgcJob, DgcState
 from simulator.vendors.collibra_dgc.query import SORT_KEYS, Filter, ordered
 
 DEFAULT_LIMIT = 1000
+DEPRECATED = "@1748736000"  # RFC 9745 date: 2025-06-01T00:00:00Z, a year before the removal (docs/decisions)
 SUNSET = "Mon, 01 Jun 2026 00:00:00 GMT"
 SUCCESSOR = "/rest/jobs/v1/jobs"
 
 
-def deprecation(successor: str = SUCCESSOR) -> dict[str, str]:
+def deprecation(link: str = SUCCESSOR) -> dict[str, str]:
     """Deprecation hints of a /rest/2.0 jobs reply: deprecated, removed in 2026.06, and the v1 resource to use."""
-    return {"Deprecation": "true", "Sunset": SUNSET, "Link": f'<{successor}>; rel="successor-version"'}
+    return {"Deprecation": DEPRECATED, "Sunset": SUNSET, "Link": f'<{link}>; rel="successor-version"'}
+
+
+def successor(call: Call, job_id: str | None = None) -> dict[str, str]:
+    """The hints of a reply to `call`: the Link names the v1 job (or the collection) under the request's session
+    prefix, as the Location of a Data Quality run does."""
+    prefix = urlsplit(call.base_url).path.rstrip("/")
+    return deprecation(f"{prefix}{SUCCESSOR}/{job_id}" if job_id else f"{prefix}{SUCCESSOR}")
+
+
+@contextmanager
+def hinted(call: Call, job_id: str | None = None) -> Iterator[None]:
+    """An error raised inside carries the hints of `successor`; `render_error` keeps them over its own."""
+    try:
+        yield
+    except ApiError as error:
+        error.headers = {**(error.headers or {}), **successor(call, job_id)}
+        raise
+
+
+def found(call: Call, *, read: bool = False) -> DgcJob:
+    with hinted(call):
+        return api.find_job(call, read=read)
 
 
 @handlers.operation("findJobs")
@@ -41,20 +67,21 @@ async def find_jobs(call: Call) -> Reply:
     shown = jobs[offset : offset + (limit or DEFAULT_LIMIT)]
     total = len(jobs) if count < 0 else min(len(jobs), count)
     body = {"total": total, "offset": offset, "limit": limit, "results": [render.core(job, now) for job in shown]}
-    return Reply(200, body, deprecation())
+    return Reply(200, body, successor(call))
 
 
 @handlers.operation("getJob")
 async def get_job(call: Call) -> Reply:
     api.caller_of(call)
-    job = api.find_job(call, read=True)
-    return Reply(200, render.core(job, call.now), deprecation(f"{SUCCESSOR}/{job.job_id}"))
+    job = found(call, read=True)
+    return Reply(200, render.core(job, call.now), successor(call, job.job_id))
 
 
 @handlers.operation("cancelJob")
 async def cancel_job(call: Call) -> Reply:
     caller = api.caller_of(call)
-    job = api.find_job(call)
+    job = found(call)
     message = call.body.get("message") if isinstance(call.body, dict) else None
-    api.cancel(job, caller, call.now, message if isinstance(message, str) else None)
-    return Reply(202, headers=deprecation(f"{SUCCESSOR}/{job.job_id}"))
+    with hinted(call, job.job_id):
+        api.cancel(job, caller, call.now, message if isinstance(message, str) else None)
+    return Reply(202, headers=successor(call, job.job_id))

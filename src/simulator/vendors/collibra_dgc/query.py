@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +82,22 @@ def ordered(jobs: list[DgcJob], key: Callable[[DgcJob], Any], descending: bool) 
     present = [pair for pair in keyed if pair[0] is not None]
     present.sort(key=lambda pair: pair[0], reverse=descending)
     return [job for _, job in present] + [job for value, job in keyed if value is None]
+
+
+Position = Sequence[Any]  # (sort value or None, createdOn, id): where a job stands in an `ordered` list
+
+
+def position(job: DgcJob, key: Callable[[DgcJob], Any]) -> Position:
+    return (key(job), job.created_at, job.job_id)
+
+
+def precedes(a: Position, b: Position, descending: bool) -> bool:
+    """Whether a job at `a` comes before a job at `b` in the order `ordered` gives."""
+    (value_a, created_a, id_a), (value_b, created_b, id_b) = a, b
+    if (value_a is None) != (value_b is None):
+        return value_b is None
+    if value_a != value_b:
+        return value_a > value_b if descending else value_a < value_b
+    if created_a != created_b:
+        return created_a > created_b
+    return id_a < id_b

@@ -6,26 +6,37 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from simulator.engine.paging import BadToken, decode_offset, encode_offset
+from simulator.engine.paging import BadToken
 from simulator.vendors.base import Call, Reply
-from simulator.vendors.collibra_dgc import api, render
+from simulator.vendors.collibra_dgc import api, cursor, render
 from simulator.vendors.collibra_dgc.api import handlers
 from simulator.vendors.collibra_dgc.model import DgcJob, DgcState
-from simulator.vendors.collibra_dgc.query import SORT_KEYS, Filter, ordered, v1_state
+from simulator.vendors.collibra_dgc.query import SORT_KEYS, Filter, ordered, position, precedes, v1_state
 from simulator.vendors.collibra_dq.errors import invalid
 
 DEFAULT_DELETE_MESSAGE = "Deleted by user"
 _V1_KEYS: dict[str, Callable[[DgcJob], Any]] = {**SORT_KEYS, "STATE": v1_state}
+_NOT_THE_QUERY = frozenset({"cursor", "pageSize"})  # a page size may change from page to page
 
 
-def _offset(cursor: str | None) -> int:
-    if not cursor:
+def _start(call: Call, jobs: list[DgcJob], key: Callable[[DgcJob], Any], descending: bool, digest: str) -> int:
+    """Index of the first job at or after the cursor's position (0 without a cursor)."""
+    token = call.query.get("cursor")
+    if not token:
         return 0
     try:
-        return decode_offset(cursor)
+        after = cursor.read(token, call.session.id, digest)
+    except cursor.OtherQuery:
+        raise invalid(
+            f"Invalid value for parameter 'cursor': {token!r} for these filters and sort order "
+            "is not a cursor this server issued.",
+            "cursor",
+        ) from None
     except BadToken:
-        message = f"Invalid value for parameter 'cursor': {cursor!r} is not a cursor this server issued."
-        raise invalid(message, "cursor") from None
+        raise invalid(
+            f"Invalid value for parameter 'cursor': {token!r} is not a cursor this server issued.", "cursor"
+        ) from None
+    return next((i for i, job in enumerate(jobs) if not precedes(position(job, key), after, descending)), len(jobs))
 
 
 @handlers.operation("listJobsV1")
@@ -45,11 +56,13 @@ async def list_jobs(call: Call) -> Reply:
     )
     now = call.now
     key = _V1_KEYS[query.get("sortField") or "CREATED_ON"]
-    jobs = ordered(wanted.apply(state.visible(now)), key, query["sortOrder"] == "DESC")
-    offset, size = _offset(query.get("cursor")), query["pageSize"]
-    body: dict[str, Any] = {"results": [render.v1(job, now) for job in jobs[offset : offset + size]]}
-    if offset + size < len(jobs):
-        body["nextCursor"] = encode_offset(offset + size)
+    descending = query["sortOrder"] == "DESC"
+    jobs = ordered(wanted.apply(state.visible(now)), key, descending)
+    digest = cursor.query_digest(query, _NOT_THE_QUERY)
+    start, size = _start(call, jobs, key, descending, digest), query["pageSize"]
+    body: dict[str, Any] = {"results": [render.v1(job, now) for job in jobs[start : start + size]]}
+    if start + size < len(jobs):
+        body["nextCursor"] = cursor.issue(call.session.id, digest, position(jobs[start + size], key))
     return Reply(200, body)
 
 

@@ -77,6 +77,19 @@ def error_body(error: ApiError, *, with_help: bool) -> dict[str, Any]:
     return body
 
 
-def render(error: ApiError, *, with_help: bool, headers: Mapping[str, str] | None = None) -> Reply:
+def challenge(realm: str) -> str:
+    """The `WWW-Authenticate` of a Collibra 401: it takes Basic and Bearer (a 401 that says otherwise keeps its own)."""
+    return f'Basic realm="{realm}", Bearer realm="{realm}"'
+
+
+def render(
+    error: ApiError,
+    *,
+    with_help: bool,
+    realm: str,
+    headers: Mapping[str, str] | None = None,
+) -> Reply:
     merged = {**(error.headers or {}), **(headers or {})}
+    if error.status == 401:
+        merged.setdefault("WWW-Authenticate", challenge(realm))
     return Reply(error.status, error_body(error, with_help=with_help), merged or None)
