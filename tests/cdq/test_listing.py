@@ -68,6 +68,34 @@ def test_filter_by_storage_type_and_status(http: httpx.Client, mixed: dict) -> N
     assert ids(http, jobStatus="DIED") == []
 
 
+def test_a_comma_list_means_the_same_as_repeated_keys(http: httpx.Client, mixed: dict) -> None:
+    # The seed's own example for jobType: one value, the items separated by a comma and a space.
+    seed_example = ids(http, jobType="DATA_CURATION_JOB, DATA_VALIDATION_JOB")
+    assert seed_example == ids(http, jobType=["DATA_CURATION_JOB", "DATA_VALIDATION_JOB"])
+    assert {mixed["curate-a"], mixed["curate-b"]} < set(seed_example)
+    assert ids(http, jobType="DATA_CURATION_JOB,DATA_VALIDATION_JOB") == seed_example
+    statuses = ids(http, jobStatus="CREATED,FINISHED")
+    assert statuses == ids(http, jobStatus=["CREATED", "FINISHED"])
+    assert set(statuses) == set(ids(http, jobStatus="CREATED")) | set(ids(http, jobStatus="FINISHED"))
+    assert set(ids(http, tag="red, blue")) == {mixed["curate-a"], mixed["validate-a"], mixed["curate-b"]}
+    both = http.get(JOBS, params={"tag": "red,blue", "featuresOn": "TAGS_CONJUNCTION,NUMBER_OF_TOTAL"}).json()
+    assert [job["id"] for job in both["jobs"]] == [mixed["curate-a"]] and both["total"] == 1
+
+
+def test_spaces_in_a_comma_list_of_enum_values_are_ignored(http: httpx.Client, mixed: dict) -> None:
+    assert ids(http, jobStatus="CREATED, FINISHED") == ids(http, jobStatus=["CREATED", "FINISHED"])
+    assert http.get(JOBS, params={"featuresOn": "TAGS_CONJUNCTION, NUMBER_OF_TOTAL"}).json()["total"] == 8
+
+
+def test_sort_accepts_a_comma_list_and_its_first_key_decides(http: httpx.Client, mixed: dict) -> None:
+    ascending = ids(http)
+    assert ids(http, sort="-createdAt,createdAt") == list(reversed(ascending))
+    assert ids(http, sort="-createdAt, +createdAt,-createdAt") == list(reversed(ascending))
+    assert ids(http, sort="createdAt,-createdAt") == ids(http, sort="+createdAt,createdAt") == ascending
+    for bad in ("createdAt,name", "createdAt,", ",createdAt", "createdAt,,createdAt", "createdAt;-createdAt"):
+        error_of(http.get(JOBS, params={"sort": bad}), 400, "sort")
+
+
 def test_filter_by_user(http: httpx.Client, mixed: dict) -> None:
     assert set(ids(http, user="jobsim-user")) == SAMPLE_IDS | set(mixed.values())
     assert ids(http, user="somebody-else") == []
@@ -88,6 +116,8 @@ def test_dependent_job_id_needs_storage_and_type(http: httpx.Client, mixed: dict
     error_of(http.get(JOBS, params={"dependentJobId": parent}), 400, "storageId")
     error_of(http.get(JOBS, params={"dependentJobId": parent, "storageId": "A"}), 400, "jobType")
     error_of(http.get(JOBS, params={"dependentJobId": parent, "jobType": "DATA_CURATION_JOB"}), 400, "storageId")
+    blank_type = {"dependentJobId": parent, "storageId": "A", "jobType": " "}
+    error_of(http.get(JOBS, params=blank_type), 400, "jobType")
 
 
 def test_dependent_job_id_finds_the_jobs_that_wait_for_it(http: httpx.Client, mixed: dict) -> None:
@@ -190,3 +220,20 @@ def test_array_limits_accept_their_maximum(http: httpx.Client) -> None:
     assert http.get(JOBS, params={"jobType": [f"T{i}" for i in range(100)]}).status_code == 200
     assert http.get(JOBS, params={"jobStatus": ["RUNNING"] * 50}).status_code == 200
     assert http.get(JOBS, params={"tag": [f"t{i}" for i in range(100)]}).status_code == 200
+
+
+def test_array_limits_count_the_items_of_a_comma_list(http: httpx.Client) -> None:
+    assert http.get(JOBS, params={"jobType": ",".join(f"T{i}" for i in range(100))}).status_code == 200
+    assert http.get(JOBS, params={"jobStatus": ",".join(["RUNNING"] * 50)}).status_code == 200
+    assert http.get(JOBS, params={"tag": ", ".join(f"t{i}" for i in range(100))}).status_code == 200
+    error_of(http.get(JOBS, params={"jobType": ",".join(f"T{i}" for i in range(101))}), 400, "jobType")
+    error_of(http.get(JOBS, params={"jobStatus": ",".join(["RUNNING"] * 51)}), 400, "jobStatus")
+    error_of(http.get(JOBS, params={"tag": ",".join(f"t{i}" for i in range(101))}), 400, "tag")
+    # Items of repeated keys and of comma lists count together.
+    mixed_forms = [",".join(["RUNNING"] * 25), ",".join(["FINISHED"] * 26)]
+    error_of(http.get(JOBS, params={"jobStatus": mixed_forms}), 400, "jobStatus")
+
+
+def test_a_bad_item_of_a_comma_list_is_named(http: httpx.Client) -> None:
+    error_of(http.get(JOBS, params={"jobStatus": "FINISHED,BROKEN"}), 400, "jobStatus[1]", "BROKEN")
+    error_of(http.get(JOBS, params={"featuresOn": "NUMBER_OF_TOTAL,EVERYTHING"}), 400, "featuresOn[1]", "EVERYTHING")

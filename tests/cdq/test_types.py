@@ -49,6 +49,13 @@ def test_cancellable_filter(http: httpx.Client) -> None:
     assert all(t["features"] == ["CANCELLABLE"] for t in found)
 
 
+def test_feature_filter_takes_a_comma_list(http: httpx.Client) -> None:
+    repeated = http.get(TYPES, params={"featureOn": ["CANCELLABLE", "CANCELLABLE"]}).json()["jobs"]
+    assert http.get(TYPES, params={"featureOn": "CANCELLABLE,CANCELLABLE"}).json()["jobs"] == repeated
+    assert [t["type"] for t in repeated] == ["BUSINESS_PARTNER_IMPORT_JOB", "DATA_CURATION_JOB"]
+    error_of(http.get(TYPES, params={"featureOn": "CANCELLABLE,FAST"}), 400, "featureOn[1]", "FAST")
+
+
 def test_scenario_adds_types_with_defaults(sim: RunningServer, http: httpx.Client) -> None:
     sim.load("jobsim: 1\nname: more-types\napi: cdq\ndata:\n  jobTypes:\n    - {type: ADDRESS_CLEANSING_JOB}\n")
     added = http.get(TYPES, params={"limit": 1})

@@ -80,7 +80,8 @@ class Operation:
                 if given is None:
                     continue
                 if param.type == "array":
-                    items = given if param.explode else [p for v in given for p in v.split(",") if p != ""]
+                    # A comma list is trimmed (`A, B` as Spring reads it); empty items are no items.
+                    items = given if param.explode else [p.strip() for v in given for p in v.split(",") if p.strip()]
                     values[param.name] = [coerce(item, param.item_type) for item in items]
                 else:
                     values[param.name] = coerce(given[0], param.type)
