@@ -127,10 +127,46 @@ def test_the_default_timeouts_are_vendor_options() -> None:
         assert 0.4 <= time.monotonic() - began < 1.5
 
 
-def test_a_sequence_number_that_is_not_the_newest_is_answered_at_once(client: Client) -> None:
+def test_a_number_with_kept_changes_after_it_is_answered_at_once(client: Client) -> None:
     last = get_all_jobs.sync(client=client).last_sequence_number
-    for number in (last + 1000, 0, -5):
+    for number in (0, -5):
         began = time.monotonic()
         delta = get_job_changes_since.sync(number, client=client)
         assert time.monotonic() - began < 1
+        assert delta.job_changes  # the default history's changes
         assert delta.last_sequence_number == last
+
+
+def test_a_number_beyond_the_newest_waits_for_the_next_change(live: RunningServer, client: Client) -> None:
+    last = get_all_jobs.sync(client=client).last_sequence_number
+    outcome: dict[str, object] = {}
+
+    def poll() -> None:
+        began = time.monotonic()
+        outcome["delta"] = get_job_changes_since.sync(last + 1000, client=Client(base_url=live.url))
+        outcome["seconds"] = time.monotonic() - began
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive()  # no change after that number: the call waits instead of answering at once
+    job = run_checks.sync(client=client, json_body=RunChecksParameters(), wait=False)
+    thread.join(timeout=5)
+    assert not thread.is_alive() and outcome["seconds"] < 3
+    delta = outcome["delta"]
+    assert [(c.job_id.job_id, c.status) for c in delta.job_changes] == [(job.job_id.job_id, DqoJobStatus.QUEUED)]
+    assert delta.last_sequence_number >= delta.job_changes[0].change_sequence
+    # The answer's lastSequenceNumber is the one to go on with: the next call sees the job's next change.
+    follow = get_job_changes_since.sync(delta.last_sequence_number, client=client)
+    assert [c.status for c in follow.job_changes][:1] == [DqoJobStatus.RUNNING]
+
+
+def test_a_number_beyond_the_newest_answers_empty_after_the_wait_with_the_newest_number() -> None:
+    with running_server(apis=("dqops",), vendor_options={"dqops": {"changes_wait_seconds": 0.5}}) as server:
+        client = Client(base_url=server.url)
+        last = get_all_jobs.sync(client=client).last_sequence_number
+        began = time.monotonic()
+        delta = get_job_changes_since.sync(last + 1000, client=client)
+        assert 0.4 <= time.monotonic() - began < 1.5
+        # Lower than the number asked for, but the one from which the next change will be seen.
+        assert delta.job_changes == [] and delta.last_sequence_number == last

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from dqops.client import Client
 from dqops.client.api.jobs import (
     get_all_jobs,
@@ -23,6 +26,10 @@ def cron_jobs(client: Client) -> list:
 
 def test_cron_jobs_appear_while_the_scheduler_runs(frozen: RunningServer) -> None:
     client = Client(base_url=frozen.url)
+    # The virtual clock starts at the wall time: set it 100 s before a whole 5 minutes, so the */5 statistics job
+    # falls inside the first 180 s whatever time the test runs at (the default scenario schedules nothing).
+    now = frozen.client().get("/_sim/clock").json()["now"]
+    frozen.advance((200 - now % 300) % 300)
     load(frozen, "scheduled-checks")
     assert cron_jobs(client) == []
     frozen.advance(180)
@@ -74,8 +81,20 @@ def test_changes_expire_after_300_s_and_finished_jobs_after_an_hour(frozen: Runn
     frozen.advance(10)
     assert len(get_job_changes_since.sync(last, client=client).job_changes) == 3
     frozen.advance(301)
-    delta = get_job_changes_since.sync(last, client=client)
-    assert delta.job_changes == [] and delta.last_sequence_number > last
+    # Every change after `last` expired: the call long-polls for the next change instead of answering at once.
+    outcome: dict[str, object] = {}
+    poll = threading.Thread(
+        target=lambda: outcome.setdefault("delta", get_job_changes_since.sync(last, client=Client(base_url=frozen.url)))
+    )
+    poll.start()
+    time.sleep(0.4)
+    assert poll.is_alive()
+    newer = run_checks.sync(client=client, json_body=RunChecksParameters(), wait=False)
+    poll.join(timeout=5)
+    assert not poll.is_alive()
+    delta = outcome["delta"]
+    assert [(c.job_id.job_id, c.status) for c in delta.job_changes] == [(newer.job_id.job_id, DqoJobStatus.QUEUED)]
+    assert delta.last_sequence_number > last
     assert get_job.sync("old", client=client).status == DqoJobStatus.FINISHED
     frozen.advance(3600)
     assert get_job.sync("old", client=client) is None

@@ -152,16 +152,18 @@ async def get_all_jobs(call: Call) -> Reply:
 @handlers.operation("getJobChangesSince")
 async def get_job_changes_since(call: Call) -> Reply:
     state: DqopsState = call.state
-    after = call.path["sequenceNumber"]
     queue.sync(state, call.now)
-    if after == state.last_sequence:
-        # Nothing after the newest number this server issued: long-poll. Any other number (older, with its
-        # changes possibly expired, or one this server never issued) is answered at once.
+    # A number beyond the newest this server issued names no position in its feed: read it as the newest, so the
+    # long-poll wakes with the next change instead of skipping it.
+    after = min(call.path["sequenceNumber"], state.last_sequence)
+    changes = queue.changes_after(state, after)
+    if not changes:  # also when the changes after `after` expired: wait for the next one, as DQOps does
         await waiting.until_changes(state, after, state.options.changes_wait_seconds)
+        changes = queue.changes_after(state, after)
     return Reply(
         200,
         {
-            "jobChanges": [render.change(item) for item in queue.changes_after(state, after)],
+            "jobChanges": [render.change(item) for item in changes],
             "folderSynchronizationStatus": render.folders(state),
             "lastSequenceNumber": state.last_sequence,
         },

@@ -44,4 +44,8 @@ async def until_job_ends(state: DqopsState, job: Job, timeout: float) -> None:
 
 async def until_changes(state: DqopsState, sequence: int, timeout: float) -> None:
     """Return when a change after `sequence` exists, or after `timeout` real seconds."""
-    await _wait(state, state.feed_signal, lambda: state.last_sequence != sequence, lambda: next_wake(state), timeout)
+
+    def changed() -> bool:
+        return bool(state.changes) and state.changes[-1].sequence > sequence
+
+    await _wait(state, state.feed_signal, changed, lambda: next_wake(state), timeout)
