@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from simulator.engine.lifecycle import Timeline
-from simulator.vendors.base import Call, HandlerTable, Reply
+from simulator.vendors.base import ApiError, Call, HandlerTable, Reply
 from simulator.vendors.cdq import render, retention
 from simulator.vendors.cdq.auth import caller
 from simulator.vendors.cdq.creation import ENV_LIMIT_BYTES, environment_bytes, new_job
-from simulator.vendors.cdq.errors import CdqError, bad_request, not_found
+from simulator.vendors.cdq.errors import bad_request, not_found
 from simulator.vendors.cdq.flow import observe
 from simulator.vendors.cdq.listing import list_job_types, list_jobs
 from simulator.vendors.cdq.model import Caller, CdqJob, CdqState, Tombstone
@@ -21,7 +21,7 @@ def find_job(call: Call, who: Caller, *, read: bool = False) -> CdqJob:
     retention.expire(call.state, call.session.max_runs, call.now)
     job = call.state.jobs.get(job_id)
     if job is None or job.organization_id != who.organization_id:
-        raise not_found(call, job_id)
+        raise not_found(job_id)
     observe(call.state, job, call.now, read=read)
     return job
 
@@ -50,20 +50,16 @@ async def create_job(call: Call) -> Reply:
     body = call.body
     if state.job_types and body["type"] not in state.job_types:
         known = ", ".join(sorted(state.job_types))
-        raise bad_request(
-            call, f"Invalid value for field 'type': unknown job type {body['type']!r}; known: {known}.", "type"
-        )
+        raise bad_request(f"Invalid value for field 'type': unknown job type {body['type']!r}; known: {known}.", "type")
     size = environment_bytes(body)
     if size > ENV_LIMIT_BYTES:
         raise bad_request(
-            call,
             f"Invalid value for field 'environmentVariables': {size} bytes, at most 512 kB are allowed.",
             "environmentVariables",
         )
     organization = body.get("organizationId", who.organization_id)
     if organization != who.organization_id:
-        raise CdqError(
-            call,
+        raise ApiError(
             403,
             f"Field 'organizationId': the caller may not create jobs in organization {organization!r}.",
             field="organizationId",
@@ -73,7 +69,7 @@ async def create_job(call: Call) -> Reply:
         other = state.jobs.get(dependency["jobId"])
         if other is None or other.organization_id != organization:
             field = f"jobDependencies[{index}].jobId"
-            raise bad_request(call, f"Invalid value for field '{field}': job {dependency['jobId']!r} not found.", field)
+            raise bad_request(f"Invalid value for field '{field}': job {dependency['jobId']!r} not found.", field)
     extras = {"workspaceId": who.workspace_id} if who.workspace_id else {}
     job = new_job(state, call.session, call.now, body, user=who.user, organization_id=organization, extras=extras)
     observe(state, job, call.now)
@@ -90,7 +86,7 @@ async def get_job(call: Call) -> Reply:
 async def update_job(call: Call) -> Reply:
     who = caller(call)
     if not body_was_sent(call):
-        raise CdqError(call, 400, "Required request body is missing.", field="(body)", kind="missing_parameter")
+        raise ApiError(400, "Required request body is missing.", field="(body)", kind="missing_parameter")
     job = find_job(call, who)
     changed = {name: call.body[name] for name in ("name", "description") if name in call.body}
     if changed:

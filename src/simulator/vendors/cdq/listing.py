@@ -74,7 +74,6 @@ def list_jobs(call: Call, who: Caller) -> dict[str, Any]:
         for needed in ("storageId", "jobType"):
             if not query.get(needed):
                 raise bad_request(
-                    call,
                     f"Required parameter '{needed}' is missing: dependentJobId requires storageId and jobType.",
                     needed,
                 )
@@ -117,7 +116,7 @@ def _cursor(call: Call, read: Callable[[str], T]) -> T | None:
         return read(text)
     except BadCursor:
         raise bad_request(
-            call, f"Invalid value for parameter 'startAfter': {text!r} was not issued by this server.", "startAfter"
+            f"Invalid value for parameter 'startAfter': {text!r} was not issued by this server.", "startAfter"
         ) from None
 
 
