@@ -10,7 +10,7 @@ from dqops.client import Client
 from dqops.client.api.jobs import cancel_job, get_all_jobs, get_job, get_job_changes_since, run_checks, wait_for_job
 from dqops.client.models import DqoJobStatus, RunChecksParameters
 
-from tests.dqops.conftest import load
+from tests.dqops.conftest import BackgroundPoll, load
 from tests.support import RunningServer, running_server
 
 WAITS = 50
@@ -98,16 +98,10 @@ def test_a_change_feed_long_poll_on_a_frozen_clock_wakes_on_advance(frozen: Runn
     client = Client(base_url=frozen.url)
     run_checks.sync(client=client, json_body=RunChecksParameters(), wait=False)
     last = get_all_jobs.sync(client=client).last_sequence_number
-    outcome: dict[str, object] = {}
-    thread = threading.Thread(
-        target=lambda: outcome.setdefault("delta", get_job_changes_since.sync(last, client=Client(base_url=frozen.url)))
-    )
-    thread.start()
-    time.sleep(0.4)
-    assert thread.is_alive()
+    poll = BackgroundPoll(frozen, last)
+    assert poll.waiting
     frozen.advance(10)
-    thread.join(timeout=5)
-    statuses = [c.status for c in outcome["delta"].job_changes]
+    statuses = [c.status for c in poll.answer().job_changes]
     assert statuses == [DqoJobStatus.RUNNING, DqoJobStatus.FINISHED]
 
 
@@ -139,21 +133,11 @@ def test_a_number_with_kept_changes_after_it_is_answered_at_once(client: Client)
 
 def test_a_number_beyond_the_newest_waits_for_the_next_change(live: RunningServer, client: Client) -> None:
     last = get_all_jobs.sync(client=client).last_sequence_number
-    outcome: dict[str, object] = {}
-
-    def poll() -> None:
-        began = time.monotonic()
-        outcome["delta"] = get_job_changes_since.sync(last + 1000, client=Client(base_url=live.url))
-        outcome["seconds"] = time.monotonic() - began
-
-    thread = threading.Thread(target=poll)
-    thread.start()
-    time.sleep(0.5)
-    assert thread.is_alive()  # no change after that number: the call waits instead of answering at once
+    poll = BackgroundPoll(live, last + 1000)
+    assert poll.waiting  # no change after that number: the call waits instead of answering at once
     job = run_checks.sync(client=client, json_body=RunChecksParameters(), wait=False)
-    thread.join(timeout=5)
-    assert not thread.is_alive() and outcome["seconds"] < 3
-    delta = outcome["delta"]
+    delta = poll.answer()
+    assert poll.seconds < 3
     assert [(c.job_id.job_id, c.status) for c in delta.job_changes] == [(job.job_id.job_id, DqoJobStatus.QUEUED)]
     assert delta.last_sequence_number >= delta.job_changes[0].change_sequence
     # The answer's lastSequenceNumber is the one to go on with: the next call sees the job's next change.

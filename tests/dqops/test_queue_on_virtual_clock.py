@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 from dqops.client import Client
 from dqops.client.api.jobs import (
     get_all_jobs,
@@ -16,7 +13,7 @@ from dqops.client.api.jobs import (
 )
 from dqops.client.models import DqoJobStatus, DqoJobType, RunChecksParameters
 
-from tests.dqops.conftest import load
+from tests.dqops.conftest import BackgroundPoll, load
 from tests.support import RunningServer
 
 
@@ -82,17 +79,10 @@ def test_changes_expire_after_300_s_and_finished_jobs_after_an_hour(frozen: Runn
     assert len(get_job_changes_since.sync(last, client=client).job_changes) == 3
     frozen.advance(301)
     # Every change after `last` expired: the call long-polls for the next change instead of answering at once.
-    outcome: dict[str, object] = {}
-    poll = threading.Thread(
-        target=lambda: outcome.setdefault("delta", get_job_changes_since.sync(last, client=Client(base_url=frozen.url)))
-    )
-    poll.start()
-    time.sleep(0.4)
-    assert poll.is_alive()
+    poll = BackgroundPoll(frozen, last)
+    assert poll.waiting
     newer = run_checks.sync(client=client, json_body=RunChecksParameters(), wait=False)
-    poll.join(timeout=5)
-    assert not poll.is_alive()
-    delta = outcome["delta"]
+    delta = poll.answer()
     assert [(c.job_id.job_id, c.status) for c in delta.job_changes] == [(newer.job_id.job_id, DqoJobStatus.QUEUED)]
     assert delta.last_sequence_number > last
     assert get_job.sync("old", client=client).status == DqoJobStatus.FINISHED
