@@ -13,9 +13,20 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _first_bash_line_under(heading: str) -> str:
+    section = README.split(f"## {heading}\n", 1)[1]
+    return re.search(r"```bash\n(.*?)\n", section).group(1).split("#")[0].strip()
+
+
 def test_readme_has_the_two_commands() -> None:
-    assert "python -m pip install -e . && jobsim serve" in README
-    assert "python -m pip install -e '.[test]' && python -m pytest" in README
+    assert _first_bash_line_under("Start it") == "python -m pip install -e . && jobsim serve"
+    test_command = _first_bash_line_under("Test it")
+    assert test_command.endswith("python -m pip install -e '.[test]' && python -m pytest")
+    # CI runs the README's test command, as written
+    assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
 def test_sdk_example_runs_against_a_server(capsys) -> None:
