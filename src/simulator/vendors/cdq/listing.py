@@ -67,12 +67,17 @@ def ordered(state: CdqState, descending: bool, after: SortKey | None) -> Iterato
             yield found
 
 
+def _named(value: Any) -> bool:
+    """A filter names something: a non-blank string, or a list with a non-blank item (`jobType= ` is one blank)."""
+    return any(value) if isinstance(value, list) else bool(value)
+
+
 def list_jobs(call: Call, who: Caller) -> dict[str, Any]:
     state: CdqState = call.state
     query = call.query
     if query.get("dependentJobId"):
         for needed in ("storageId", "jobType"):
-            if not query.get(needed):
+            if not _named(query.get(needed)):
                 raise bad_request(
                     f"Required parameter '{needed}' is missing: dependentJobId requires storageId and jobType.",
                     needed,
