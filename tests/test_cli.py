@@ -5,14 +5,11 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 
 from simulator.cli import build_parser, main, settings_from
 from tests.support import running_server, start_jobsim
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def test_help_texts(capsys) -> None:
@@ -57,10 +54,44 @@ def test_a_bad_scenario_stops_serve_with_file_and_line(tmp_path) -> None:
     assert f"{bad}:3:" in result.stderr and "unknown state 'NOPE'" in result.stderr
 
 
-def test_the_public_databricks_spec_can_replace_ours() -> None:
-    """A user points jobsim at the vendor's own (older, OpenAPI 3.1) document: operations still work by path."""
-    official = SHARED / "vendor-specs" / "databricks" / "jobs-2.1-aws.yaml"
-    assert official.is_file(), f"expected the shared reference specs at {official}"
+# A user's own document in the style of the vendor's published one: OpenAPI 3.1, other operationIds (`JobsCreate`),
+# `format: int64` ids. Written here so the test needs nothing outside the repository.
+USERS_DATABRICKS_DOCUMENT = """
+openapi: 3.1.0
+info: {title: Jobs API (a user's copy), version: "2.1"}
+servers: [{url: /api/2.1}]
+paths:
+  /jobs/create:
+    post:
+      operationId: JobsCreate
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {name: {type: string}}}
+      responses:
+        "200":
+          description: created
+          content:
+            application/json:
+              schema: {type: object, properties: {job_id: {type: integer, format: int64}}}
+  /jobs/get:
+    get:
+      operationId: JobsGet
+      parameters:
+        - {name: job_id, in: query, required: true, schema: {type: integer, format: int64}}
+      responses:
+        "200":
+          description: the job
+          content:
+            application/json:
+              schema: {type: object}
+"""
+
+
+def test_a_users_own_databricks_document_can_replace_ours(tmp_path) -> None:
+    """A user points jobsim at their own copy of the vendor's document: operations still work by method and path."""
+    official = tmp_path / "jobs-2.1.yaml"
+    official.write_text(USERS_DATABRICKS_DOCUMENT)
     with running_server(
         spec_overrides={"databricks-jobs": official}, load_defaults=False, response_validation="warn"
     ) as server:

@@ -73,7 +73,7 @@ class Jobsim:
     def load_scenario(self, yaml_text: str | None = None, *, name: str | None = None) -> dict[str, Any]:
         if (yaml_text is None) == (name is None):
             raise ValueError("give the scenario's YAML text or the name of a bundled scenario")
-        if name is not None:
+        if yaml_text is None:
             return self._call("POST", "/scenarios", json={"name": name})
         return self._call(
             "POST", "/scenarios", content=yaml_text.encode(), headers={"Content-Type": "application/yaml"}

@@ -237,3 +237,11 @@ def test_array_limits_count_the_items_of_a_comma_list(http: httpx.Client) -> Non
 def test_a_bad_item_of_a_comma_list_is_named(http: httpx.Client) -> None:
     error_of(http.get(JOBS, params={"jobStatus": "FINISHED,BROKEN"}), 400, "jobStatus[1]", "BROKEN")
     error_of(http.get(JOBS, params={"featuresOn": "NUMBER_OF_TOTAL,EVERYTHING"}), 400, "featuresOn[1]", "EVERYTHING")
+
+
+def test_empty_comma_items_count_toward_the_limit_of_100(http: httpx.Client, mixed: dict) -> None:
+    """A comma list keeps its empty items, as Spring splits it: they count toward maxItems and name no type."""
+    error_of(http.get(JOBS, params={"jobType": "," * 100}), 400, "jobType")  # 101 items
+    assert ids(http, jobType="," * 99) == []  # 100 empty items: a valid filter that matches no job
+    assert ids(http, jobType="DATA_CURATION_JOB,") == ids(http, jobType="DATA_CURATION_JOB")
+    assert set(ids(http, jobType="")) == set(ids(http))  # an empty value is no filter at all

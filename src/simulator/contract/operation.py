@@ -80,8 +80,10 @@ class Operation:
                 if given is None:
                     continue
                 if param.type == "array":
-                    # A comma list is trimmed (`A, B` as Spring reads it); empty items are no items.
-                    items = given if param.explode else [p.strip() for v in given for p in v.split(",") if p.strip()]
+                    # A comma list is split and each item trimmed, as Spring's StringToCollectionConverter reads it:
+                    # `A, B` is two items, an empty value none, and `A,,B` three (the empty one counts toward
+                    # maxItems and matches nothing; docs/decisions.md "Query coercion").
+                    items = given if param.explode else [p.strip() for v in given if v for p in v.split(",")]
                     values[param.name] = [coerce(item, param.item_type) for item in items]
                 else:
                     values[param.name] = coerce(given[0], param.type)

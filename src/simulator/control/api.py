@@ -10,7 +10,8 @@ from simulator.contract.operation import Operation
 from simulator.engine.clock import Clock
 from simulator.engine.scenario import ScenarioError, parse_duration, scenario_schema
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Call, HandlerTable, Reply, Vendor
+from simulator.exchange import ApiError, Call, HandlerTable, Reply
+from simulator.vendors.base import Vendor
 
 handlers = HandlerTable()
 

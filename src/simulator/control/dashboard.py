@@ -25,7 +25,7 @@ import orjson
 
 from simulator.control.api import _clock, handlers
 from simulator.engine.session import Session
-from simulator.vendors.base import PHASES, ApiError, Call, Reply, RunView
+from simulator.exchange import PHASES, ApiError, Call, Reply, RunView
 
 log = logging.getLogger("jobsim")
 

@@ -9,8 +9,8 @@ from simulator.engine.faults import FAULT_RULE_SCHEMA
 from simulator.engine.journal import Pattern
 from simulator.engine.scenario import ScenarioError
 from simulator.engine.snapshot import SnapshotError
+from simulator.exchange import ApiError, Call, Reply
 from simulator.server.runtime import export_session, import_session
-from simulator.vendors.base import ApiError, Call, Reply
 
 _FAULT_VALIDATOR = jsonschema.Draft7Validator(FAULT_RULE_SCHEMA)
 _EFFECTS = ("latency", "error", "drop", "malformed")

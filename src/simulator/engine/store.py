@@ -54,7 +54,7 @@ class Store(Generic[K, V]):
             return []
         target = int(limit * (1 - slack))
         excess = size - target
-        doomed = []
+        doomed: list[K] = []
         for key, value in self._items.items():
             if len(doomed) >= excess:
                 break

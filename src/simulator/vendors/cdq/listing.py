@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from simulator.vendors.base import Call
+from simulator.exchange import Call
 from simulator.vendors.cdq import render, retention
 from simulator.vendors.cdq.cursor import BadCursor, job_cursor, read_job_cursor, read_type_cursor, type_cursor
 from simulator.vendors.cdq.errors import bad_request
@@ -67,12 +67,17 @@ def ordered(state: CdqState, descending: bool, after: SortKey | None) -> Iterato
             yield found
 
 
+def _named(value: Any) -> bool:
+    """A filter names something: a non-blank string, or a list with a non-blank item (`jobType= ` is one blank)."""
+    return any(value) if isinstance(value, list) else bool(value)
+
+
 def list_jobs(call: Call, who: Caller) -> dict[str, Any]:
     state: CdqState = call.state
     query = call.query
     if query.get("dependentJobId"):
         for needed in ("storageId", "jobType"):
-            if not query.get(needed):
+            if not _named(query.get(needed)):
                 raise bad_request(
                     f"Required parameter '{needed}' is missing: dependentJobId requires storageId and jobType.",
                     needed,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Call, Reply
+from simulator.exchange import ApiError, Call, Reply
 from simulator.vendors.databricks import render
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,

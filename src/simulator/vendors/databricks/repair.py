@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from simulator.vendors.base import Call, Reply
+from simulator.exchange import Call, Reply
 from simulator.vendors.databricks import dag, params, render
 from simulator.vendors.databricks.common import executor, find_run, handlers, invalid, invalid_state
 from simulator.vendors.databricks.execution import outcome
