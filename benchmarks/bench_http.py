@@ -284,7 +284,9 @@ def main() -> int:
     commands["jobsim"] += args.extra
     commands["bare"] += uvicorn_flags
     commands["raw"] += uvicorn_flags
-    servers = [start(pinned(command, server_cores), ports[name], "/_sim/health")[0] for name, command in commands.items()]
+    servers = [
+        start(pinned(command, server_cores), ports[name], "/_sim/health")[0] for name, command in commands.items()
+    ]
     try:
         cases = prepare(ports["jobsim"])
         if args.only:
