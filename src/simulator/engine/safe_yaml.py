@@ -33,7 +33,11 @@ def load_yaml(text: str, source: str) -> tuple[Any, Lines]:
             elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:  # the composer below recurses once per level
-                    raise YamlError(source, event.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels")
+                    raise YamlError(
+                        source,
+                        event.start_mark.line + 1 if event.start_mark else None,
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                    )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
         if aliases > MAX_ALIASES:
