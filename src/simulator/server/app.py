@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from simulator.control.api import ControlApi
 from simulator.server.dispatch import Dispatcher
-from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
+from simulator.server.middleware import SessionRouting
 from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
 from simulator.server.watch import watching
@@ -31,10 +31,7 @@ class JobsimApp:
         self.dispatcher = Dispatcher(
             runtime.router, vendors, runtime.sessions, runtime.settings, runtime.handler_aliases, runtime.metrics
         )
-        faults = FaultInjection(
-            self.dispatcher, runtime.router, runtime.vendors, runtime.metrics, runtime.settings.max_body
-        )
-        self._asgi: ASGIApp = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions)
+        self._asgi: ASGIApp = SessionRouting(self.dispatcher, runtime.sessions)
 
     @property
     def settings(self) -> Settings:
