@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import yaml
 from openapi_spec_validator import validate as validate_openapi
 
+from simulator.contract.leniency import STRICT, ParserRules, ShapeBuilder
 from simulator.contract.operation import Operation, compile_operation
 from simulator.contract.schema import to_json_schema
 
@@ -54,14 +55,15 @@ def read_structured(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_document(path: Path, api: str, *, check: bool = True) -> ApiDocument:
-    """Load, check and compile `path`. Compiled results are cached by file content, so many apps are cheap."""
+def load_document(path: Path, api: str, *, check: bool = True, rules: ParserRules = STRICT) -> ApiDocument:
+    """Load, check and compile `path`, reading requests by `rules` (how the API's server parses JSON).
+    Compiled results are cached by file content, so many apps are cheap."""
     stat = path.stat()
-    return _load_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, api, check)
+    return _load_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, api, check, rules)
 
 
 @functools.lru_cache(maxsize=64)
-def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool) -> ApiDocument:
+def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool, rules: ParserRules) -> ApiDocument:
     path = Path(path_text)
     raw = read_structured(path)
     version = str(raw.get("openapi", ""))
@@ -77,6 +79,7 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool)
     }
     servers = [urlsplit(server.get("url", "/")).path.rstrip("/") for server in raw.get("servers") or [{"url": "/"}]]
     resolver = _Resolver(raw)
+    shapes = ShapeBuilder(raw.get("components", {}).get("schemas", {}))
     operations: list[Operation] = []
     for template, item in raw.get("paths", {}).items():
         item = resolver.resolve(item)
@@ -96,6 +99,8 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool)
                         shared_params=shared_params,
                         resolve=resolver.resolve,
                         definitions=definitions,
+                        rules=rules,
+                        shapes=shapes,
                     )
                 )
     _check_unique_ids(path, operations)
