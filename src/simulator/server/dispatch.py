@@ -18,10 +18,11 @@ from starlette.datastructures import Headers
 from simulator.contract.leniency import body_as_query
 from simulator.contract.operation import RequestProblem
 from simulator.contract.router import Router
+from simulator.exchange import NO_BODY, ApiError, Call, Reply
 from simulator.server.metrics import Metrics
 from simulator.server.settings import Settings
 from simulator.server.wire import Scope, header, read_body, send_reply
-from simulator.vendors.base import NO_BODY, ApiError, Call, Reply, Vendor
+from simulator.vendors.base import Vendor
 
 log = logging.getLogger("jobsim")
 

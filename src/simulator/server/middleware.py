@@ -12,11 +12,12 @@ from urllib.parse import parse_qsl
 from simulator.contract.router import Router
 from simulator.engine.faults import FaultRule
 from simulator.engine.journal import parse_body
+from simulator.exchange import ApiError, Reply
 from simulator.server.dispatch import SESSION_SCOPE_KEY
 from simulator.server.metrics import Metrics
 from simulator.server.protocol import reset_connection
 from simulator.server.wire import Scope, read_body, send_reply
-from simulator.vendors.base import ApiError, Reply, Vendor
+from simulator.vendors.base import Vendor
 
 SESSION_HEADER = b"x-jobsim-session"
 CONTROL_PREFIX = "/_sim"

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from simulator.vendors.base import NO_BODY, ApiError, Reply
+from simulator.exchange import NO_BODY, ApiError, Reply
 
 Scope = dict[str, Any]
 

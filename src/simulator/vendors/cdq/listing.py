@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from simulator.vendors.base import Call
+from simulator.exchange import Call
 from simulator.vendors.cdq import render, retention
 from simulator.vendors.cdq.cursor import BadCursor, job_cursor, read_job_cursor, read_type_cursor, type_cursor
 from simulator.vendors.cdq.errors import bad_request
