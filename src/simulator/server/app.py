@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from simulator.control.api import ControlApi
 from simulator.server.dispatch import Dispatcher
 from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
 from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
 from simulator.server.watch import watching
-from simulator.server.wire import Scope
 from simulator.store.files import load_sessions, save_sessions
 from simulator.vendors import discover
 
@@ -33,13 +34,13 @@ class JobsimApp:
         faults = FaultInjection(
             self.dispatcher, runtime.router, runtime.vendors, runtime.metrics, runtime.settings.max_body
         )
-        self._asgi: Any = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions)
+        self._asgi: ASGIApp = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions)
 
     @property
     def settings(self) -> Settings:
         return self.runtime.settings
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             await self._asgi(scope, receive, send)
@@ -59,7 +60,7 @@ class JobsimApp:
             count = save_sessions(self.runtime, settings.state_file)
             log.info("state of %d session(s) saved to %s", count, settings.state_file)
 
-    async def _lifespan(self, receive: Any, send: Any) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
         async with contextlib.AsyncExitStack() as stack:
             while True:
                 message = await receive()
