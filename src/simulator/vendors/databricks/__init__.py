@@ -1,4 +1,4 @@
-"""Databricks Jobs API 2.1 and 2.2 (seed 002), served at /api/2.1/jobs and /api/2.2/jobs on one state."""
+"""Databricks Jobs API 2.1 and 2.2 (seed 002) and 2.0, served at /api/2.0, /api/2.1 and /api/2.2 on one state."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ _ID_FIELDS = ("job_id", "run_id", "latest_repair_id")
 
 class Databricks(Vendor):
     name = "databricks"
-    title = "Databricks Jobs API 2.1 / 2.2"
-    spec_files = ("databricks-jobs.yaml",)
+    title = "Databricks Jobs API 2.0 / 2.1 / 2.2"
+    spec_files = ("databricks-jobs.yaml", "databricks-jobs-2.0.yaml")
     lifecycles: ClassVar = lifecycle.LIFECYCLES
     match_keys = frozenset({"name", "id", "run_id", "job_id", "run_type", "tags", "task_key", "attempt", "repair"})
     data_schema = DATA_SCHEMA
