@@ -8,13 +8,16 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from simulator.control.api import ControlApi
 from simulator.server.dispatch import Dispatcher
 from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
 from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
 from simulator.server.watch import watching
-from simulator.server.wire import Scope
 from simulator.store.files import load_sessions, save_sessions
+from simulator.vendors import discover
 
 log = logging.getLogger("jobsim")
 
@@ -31,13 +34,13 @@ class JobsimApp:
         faults = FaultInjection(
             self.dispatcher, runtime.router, runtime.vendors, runtime.metrics, runtime.settings.max_body
         )
-        self._asgi: Any = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions)
+        self._asgi: ASGIApp = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions)
 
     @property
     def settings(self) -> Settings:
         return self.runtime.settings
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             await self._asgi(scope, receive, send)
@@ -57,7 +60,7 @@ class JobsimApp:
             count = save_sessions(self.runtime, settings.state_file)
             log.info("state of %d session(s) saved to %s", count, settings.state_file)
 
-    async def _lifespan(self, receive: Any, send: Any) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
         async with contextlib.AsyncExitStack() as stack:
             while True:
                 message = await receive()
@@ -74,9 +77,6 @@ class JobsimApp:
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
     """Build the simulator. `create_app(seed=1, clock_mode="virtual")` or `create_app(Settings(...))`."""
-    from simulator.control.api import ControlApi
-    from simulator.vendors import discover
-
     settings = replace(settings or Settings(), **overrides)
     if settings.max_runs < 1:
         raise ValueError(f"max_runs must be at least 1, got {settings.max_runs}")
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
         if unknown:
             raise ValueError(f"unknown API(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(vendors))}")
         vendors = {name: vendor for name, vendor in vendors.items() if name in settings.apis}
-    runtime = Runtime(settings, vendors, ControlApi())
+    runtime = Runtime(settings, vendors, ControlApi)
     if settings.state_file is not None and settings.state_file.is_file():
         count = load_sessions(runtime, settings.state_file)
         log.info("state of %d session(s) loaded from %s", count, settings.state_file)

@@ -8,7 +8,7 @@ from typing import Any
 
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Call, Reply
-from simulator.vendors.databricks import render
+from simulator.vendors.databricks import due, render
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
     EMPTY,
@@ -106,6 +106,7 @@ def _retime(ex: Executor, job: Job, now: float) -> None:
         run = state.runs.get(run_id)
         if run is not None and run.final_at is None and run.timeout_seconds != seconds:
             run.timeout_seconds, run.timeout_floor = seconds, now
+            due.refile(state, run)
 
 
 @handlers.operation("jobsReset")
