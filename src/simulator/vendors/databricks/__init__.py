@@ -1,4 +1,4 @@
-"""Databricks Jobs API 2.1 and 2.2 (seed 002), served at /api/2.1/jobs and /api/2.2/jobs on one state."""
+"""Databricks Jobs API 2.1 and 2.2 (seed 002) and 2.0, served at /api/2.0, /api/2.1 and /api/2.2 on one state."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from simulator.vendors.databricks.views import parent_view
 
 class Databricks(Vendor):
     name = "databricks"
-    title = "Databricks Jobs API 2.1 / 2.2"
-    spec_files = ("databricks-jobs.yaml",)
+    title = "Databricks Jobs API 2.0 / 2.1 / 2.2"
+    spec_files = ("databricks-jobs.yaml", "databricks-jobs-2.0.yaml")
     lifecycles: ClassVar = lifecycle.LIFECYCLES
     match_keys = frozenset({"name", "id", "run_id", "job_id", "run_type", "tags", "task_key", "attempt", "repair"})
     data_schema = DATA_SCHEMA
