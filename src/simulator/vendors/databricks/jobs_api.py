@@ -86,7 +86,7 @@ def _listed(job: Job, expand: bool) -> dict[str, Any]:
     return body
 
 
-def _apply(call: Call, job: Job, settings: dict[str, Any], *, queues_by_default: bool | None = None) -> None:
+def apply_settings(call: Call, job: Job, settings: dict[str, Any], *, queues_by_default: bool | None = None) -> None:
     """New settings take effect: timeout_seconds also for active runs, a raised limit starts queued runs.
 
     Settings are checked before anything changes, so a refused reset or update leaves the job as it was."""
@@ -113,7 +113,7 @@ def _retime(ex: Executor, job: Job, now: float) -> None:
 @handlers.operation("jobsReset")
 async def reset(call: Call) -> Reply:
     job = find_job(call.state, call.body["job_id"])
-    _apply(call, job, dict(call.body["new_settings"]), queues_by_default=queues_by_default(call))
+    apply_settings(call, job, dict(call.body["new_settings"]), queues_by_default=queues_by_default(call))
     return EMPTY
 
 
@@ -142,7 +142,7 @@ async def update(call: Call) -> Reply:
     problem = call.operation.check_body({"job_id": job.job_id, "new_settings": settings})
     if problem is not None:
         raise ApiError.from_problem(problem)
-    _apply(call, job, settings)
+    apply_settings(call, job, settings)
     return EMPTY
 
 

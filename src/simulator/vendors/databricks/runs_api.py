@@ -91,6 +91,7 @@ def start_run(
         overriding_parameters=params.overriding(body),
         extra=_extra(settings),
         idempotency_token=token,
+        single_task=job.single_task if job else False,
     )
     state.add_run(run)
     if job is not None:

@@ -35,10 +35,9 @@ class CollibraDq(ScenarioUsers, Vendor):
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
 
-    def normalize_body(self, operation: Operation, body: Any) -> Any:
+    def precheck_body(self, operation: Operation, body: Any) -> None:
         if operation.operation_id == "runJob":
             rundates.check(body)  # before the schema, whose message for a bad run date is only "not valid under anyOf"
-        return body
 
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         return errors.render_error(error, self.name)
