@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from simulator.engine.session import Session
-from simulator.exchange import ApiError, Call, Reply
+from simulator.exchange import ApiError, Call, HandlerTable, Reply
 from simulator.vendors.databricks import due, render
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
@@ -16,7 +16,6 @@ from simulator.vendors.databricks.common import (
     check_unique_keys,
     executor,
     find_job,
-    handlers,
     page,
     paging_fields,
     start_offset,
@@ -26,6 +25,8 @@ from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.model import DatabricksState, Job
 from simulator.vendors.databricks.queue import settle
 from simulator.vendors.databricks.runs_api import cancel_run
+
+handlers = HandlerTable()
 
 
 def stored(settings: dict[str, Any]) -> dict[str, Any]:

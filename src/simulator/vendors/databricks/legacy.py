@@ -14,10 +14,12 @@ import dataclasses
 import re
 from typing import Any
 
-from simulator.exchange import ApiError, Call, Reply
+from simulator.exchange import ApiError, Call, HandlerTable, Reply
 from simulator.vendors.databricks import jobs_api, output, render, runs_api
-from simulator.vendors.databricks.common import EMPTY, find_any, find_job, handlers
+from simulator.vendors.databricks.common import EMPTY, find_any, find_job
 from simulator.vendors.databricks.model import Attempt, DatabricksState, Job, Run, Slot
+
+handlers = HandlerTable()
 
 TASK_TYPES = (
     "notebook_task",

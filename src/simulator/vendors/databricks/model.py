@@ -19,6 +19,7 @@ HIDDEN = ""
 # Jobs behind one-time runs take ids from here up, far from user jobs (1001 up), still exact in a JavaScript number.
 HIDDEN_JOB_IDS = 10**12 + 1
 
+
 @dataclass(slots=True)
 class Job:
     job_id: int
