@@ -88,7 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="require this token (X-Jobsim-Control-Token or Bearer) on every /_sim/ call",
     )
-    serve.add_argument("--api", action="append", default=[], metavar="NAME", help="serve only these APIs")
+    serve.add_argument(
+        "--api",
+        action="append",
+        default=[],
+        metavar="NAME|FOLDER",
+        help="serve only these APIs; a FOLDER (with an api.yaml beside an OpenAPI document) is a declared API of "
+        "your own, served with its scenarios/ (repeatable)",
+    )
     serve.add_argument(
         "--spec",
         action="append",
@@ -102,7 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--watch", action="store_true", help="reload changed --scenario files without a restart")
     serve.add_argument("--log-requests", action="store_true", help="log every request (off by default: speed)")
 
-    check = commands.add_parser("check", help="validate scenario files without starting a server")
+    check = commands.add_parser(
+        "check",
+        help="validate scenario files and declared APIs (an api.yaml, or its folder) without starting a server",
+    )
     check.add_argument("files", nargs="+", metavar="FILE")
 
     commands.add_parser("routes", help="list every operation served")
@@ -118,9 +128,18 @@ def main(argv: list[str] | None = None) -> int:
     from simulator.server.app import create_app
 
     if args.command == "check":
-        app = create_app(load_defaults=False)
-        failed = 0
-        for name in args.files:
+        declared = [name for name in args.files if _is_declared_api(Path(name))]
+        failed = _check_declared(declared)
+        rest = [name for name in args.files if name not in declared]
+        if not rest:
+            return 1 if failed else 0
+        folders = tuple(Path(name).parent if Path(name).is_file() else Path(name) for name in declared)
+        try:
+            app = create_app(load_defaults=False, api_folders=folders) if not failed else create_app(load_defaults=False)
+        except (ScenarioError, ValueError, OSError) as exc:
+            print(f"FAIL {exc}")
+            return 1
+        for name in rest:
             try:
                 scenario = app.runtime.parse(Path(name).read_text(encoding="utf-8"), name)
             except (ScenarioError, OSError) as exc:
@@ -138,6 +157,32 @@ def main(argv: list[str] | None = None) -> int:
         for entry in app.runtime.available_scenarios():
             print(entry["ref"])
     return 0
+
+
+def _is_declared_api(path: Path) -> bool:
+    return path.name == "api.yaml" or (path.is_dir() and (path / "api.yaml").is_file())
+
+
+def _check_declared(names: list[str]) -> int:
+    """Check each declared API (an api.yaml or its folder); print ok or FAIL file:line: reason; count failures."""
+    from simulator.declared.loader import ApiDeclarationError, load_declaration
+
+    failed = 0
+    for name in names:
+        path = Path(name)
+        folder = path if path.is_dir() else path.parent
+        try:
+            declaration = load_declaration(folder)
+        except ApiDeclarationError as exc:
+            print(f"FAIL {exc}")
+            failed += 1
+        else:
+            runs = sum(1 for spec in declaration.resources.values() if spec.run is not None)
+            print(
+                f"ok   {name}: api {declaration.name}, {len(declaration.resources)} resource(s) ({runs} with a "
+                f"lifecycle), {len(declaration.operations)} operation(s)"
+            )
+    return failed
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -168,7 +213,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         watch=args.watch,
         state_file=Path(args.state) if args.state else None,
         save_on_exit=args.save_on_exit,
-        apis=tuple(args.api),
+        apis=tuple(name for name in args.api if not _is_folder_ref(name)),
+        api_folders=tuple(Path(name) for name in args.api if _is_folder_ref(name)),
         spec_overrides=overrides,
     )
 
@@ -218,6 +264,11 @@ def tune_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+def _is_folder_ref(value: str) -> bool:
+    """`--api` names a folder (a declared API of the user's) rather than a served API's name."""
+    return "/" in value or value.startswith(".") or (Path(value) / "api.yaml").is_file()
 
 
 def _positive_int(text: str) -> int:

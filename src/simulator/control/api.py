@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from simulator.contract.operation import Operation
+from simulator.declared.format import api_schema
 from simulator.engine.clock import Clock
 from simulator.engine.scenario import ScenarioError, parse_duration, scenario_schema
 from simulator.engine.session import Session
@@ -109,7 +110,8 @@ async def load_scenario(call: Call) -> Reply:
         if isinstance(call.body, dict):
             name = call.body["name"]
             path = runtime.find_scenario(name)
-            if runtime.settings.scenarios_dir not in path.resolve().parents:
+            roots = {runtime.settings.scenarios_dir, *runtime.scenario_dirs().values()}
+            if not roots.intersection(path.resolve().parents):
                 raise ScenarioError(name, None, "only bundled scenarios can be loaded by name; send the YAML instead")
             scenario = runtime.parse(path.read_text(encoding="utf-8"), f"{path.parent.name}/{path.name}")
         else:
@@ -118,6 +120,11 @@ async def load_scenario(call: Call) -> Reply:
         raise ApiError(400, str(exc), kind="invalid_scenario") from exc
     runtime.apply(call.session, scenario)
     return Reply(200, scenario.summary())
+
+
+@handlers.operation("simApiSchema")
+async def get_api_schema(call: Call) -> Reply:
+    return Reply(200, api_schema())
 
 
 @handlers.operation("simScenarioSchema")
