@@ -9,9 +9,13 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.engine.scenario import ScenarioError
 from simulator.server.settings import DEFAULT_MAX_RUNS, Settings
+
+if TYPE_CHECKING:
+    from simulator.server.tls import TlsFiles
 
 log = logging.getLogger("jobsim")
 
@@ -107,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--state", metavar="FILE", help="start from a snapshot (GET /_sim/state) when FILE exists")
     serve.add_argument("--save-on-exit", action="store_true", help="write the state to --state FILE on shutdown")
     serve.add_argument("--watch", action="store_true", help="reload changed --scenario files without a restart")
+    serve.add_argument("--tls-cert", metavar="FILE", help="serve https with this certificate (PEM; with --tls-key)")
+    serve.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert (PEM)")
+    serve.add_argument(
+        "--tls-self-signed",
+        metavar="DIR",
+        help="serve https with a certificate made at start for localhost/127.0.0.1, written to DIR with the CA "
+        "that signed it (DIR/ca.pem: point SSL_CERT_FILE or REQUESTS_CA_BUNDLE at it)",
+    )
     serve.add_argument("--log-requests", action="store_true", help="log every request (off by default: speed)")
 
     check = commands.add_parser(
@@ -135,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if failed else 0
         folders = tuple(Path(name).parent if Path(name).is_file() else Path(name) for name in declared)
         try:
-            app = create_app(load_defaults=False, api_folders=folders) if not failed else create_app(load_defaults=False)
+            app = (
+                create_app(load_defaults=False, api_folders=folders) if not failed else create_app(load_defaults=False)
+            )
         except (ScenarioError, ValueError, OSError) as exc:
             print(f"FAIL {exc}")
             return 1
@@ -236,11 +250,19 @@ def serve(args: argparse.Namespace) -> int:
     except (ScenarioError, ValueError, OSError) as exc:
         print(f"jobsim: {exc}", file=sys.stderr)
         return 2
+    try:
+        tls = _tls_files(args)
+    except (ValueError, RuntimeError, OSError) as exc:
+        print(f"jobsim: {exc}", file=sys.stderr)
+        return 2
+    if tls is not None and tls.ca is not None:
+        log.info("https certificate authority written to %s (trust it: SSL_CERT_FILE=%s)", tls.ca, tls.ca)
     if not _is_loopback(args.host):
         log.warning("binding %s: the simulator and its /_sim/ control API are reachable from other machines", args.host)
     scenarios = [f"{s.api}/{s.name}" for s in app.runtime.startup_scenarios]
     log.info(
-        "jobsim on http://%s:%s (dashboard: /_sim/ui) | %s | scenarios: %s",
+        "jobsim on %s://%s:%s (dashboard: /_sim/ui) | %s | scenarios: %s",
+        "https" if tls else "http",
         args.host,
         args.port,
         "; ".join(describe(app)),
@@ -250,7 +272,14 @@ def serve(args: argparse.Namespace) -> int:
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, lambda *_: None)
     tune_garbage_collector()
-    JobsimServer(app, args.host, args.port, log_requests=args.log_requests).run()
+    JobsimServer(
+        app,
+        args.host,
+        args.port,
+        log_requests=args.log_requests,
+        tls_cert=tls.cert if tls else None,
+        tls_key=tls.key if tls else None,
+    ).run()
     return 0
 
 
@@ -264,6 +293,23 @@ def tune_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
+    from simulator.server.tls import TlsFiles, self_signed
+
+    if args.tls_self_signed:
+        if args.tls_cert or args.tls_key:
+            raise ValueError("give --tls-self-signed or --tls-cert/--tls-key, not both")
+        hosts = ("localhost", "127.0.0.1", "::1")
+        if args.host not in hosts and args.host not in ("0.0.0.0", "::"):
+            hosts = (args.host, *hosts)
+        return self_signed(Path(args.tls_self_signed), hosts)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.tls_cert:
+        return TlsFiles(cert=Path(args.tls_cert), key=Path(args.tls_key))
+    return None
 
 
 def _is_folder_ref(value: str) -> bool:

@@ -49,7 +49,10 @@ class Renderer:
             step = timeline.step
             started = next((at for name, at in timeline.history if name in run.started), None)
             ended = timeline.ended_at()
-            times.update(started=started, ended=ended, entered=timeline.entered_at)
+            first: dict[str, float] = {}
+            for name, at in timeline.history:
+                first.setdefault(name, at)
+            times.update(started=started, ended=ended, entered=timeline.entered_at, first=first)
             times["updated"] = max(record.updated_at, timeline.entered_at)
             message = step.message
             phase = run.phases.get(step.state, "other")
@@ -62,7 +65,9 @@ class Renderer:
                 message=message,
                 result=step.result,
                 attrs=step.attrs,
-                history=[{"state": name, "at": format_time(at, self.declaration.time_style)} for name, at in timeline.history],
+                history=[
+                    {"state": name, "at": format_time(at, self.declaration.time_style)} for name, at in timeline.history
+                ],
                 duration={
                     "run": None if started is None else until - started,
                     "final": None if started is None or ended is None else ended - started,
@@ -372,7 +377,7 @@ def _list(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Ha
                 if parent_key not in state.store(spec.parent):
                     raise not_found(declaration.resources[spec.parent], context, parent_id)
         wanted = [(f, f.value(context)) for f in op.filters]
-        wanted = [(f, v) for f, v in wanted if v is not None and v != [] and (f.any is None or v != f.any)]
+        wanted = [(f, _translated(f.values, v)) for f, v in wanted if v is not None and v != [] and v != f.any]
         rows = []
         for record in state.store(op.resource).oldest_first():
             if parent_key is not None and record.parent != parent_key:
@@ -391,6 +396,14 @@ def _list(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Ha
         return _reply(op, declaration, list_context, declaration.list_envelope)
 
     return handle
+
+
+def _translated(table: Mapping[str, Any] | None, value: Any) -> Any:
+    if table is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [table.get(str(item), item) for item in value]
+    return table.get(str(value), value)
 
 
 def _passes(actual: Any, op: str | None, wanted: Any) -> bool:

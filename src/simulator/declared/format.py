@@ -140,6 +140,7 @@ _FILTER = {
         "value": {"type": "string", "description": "a template: the requested value (None: no filter)"},
         "op": {"enum": ["eq", "in", "like", "prefix", "contains", "gte", "lte"]},
         "any": {"description": "a requested value that means no filter (e.g. ~)"},
+        "values": {"type": "object", "description": "requested value -> stored value (e.g. a status code -> state)"},
     },
 }
 

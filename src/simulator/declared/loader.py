@@ -70,6 +70,7 @@ class FilterSpec:
     value: Compiled
     op: str | None
     any: Any
+    values: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +331,9 @@ class _Compiler:
             if action == "set-state" and "state" not in raw:
                 raise self.fail(where, "set-state needs `state`: where the request gives the target state")
             if action == "trigger" and (resource.parent is None or "parent" not in raw):
-                raise self.fail(where, "trigger needs a resource with a parent and `parent`: where the request names it")
+                raise self.fail(
+                    where, "trigger needs a resource with a parent and `parent`: where the request names it"
+                )
         elif "body" not in raw:
             raise self.fail(where, "respond needs a `body`")
         settable = raw.get("settable")
@@ -361,8 +364,7 @@ class _Compiler:
             parent=maybe("parent"),
             parent_any=raw.get("parent_any"),
             inputs=tuple(
-                (field, self.template(value, (*where, "input", field)))
-                for field, value in raw.get("input", {}).items()
+                (field, self.template(value, (*where, "input", field))) for field, value in raw.get("input", {}).items()
             ),
             state=maybe("state"),
             settable=frozenset(settable) if settable is not None else None,
@@ -374,6 +376,9 @@ class _Compiler:
                     value=self.template(item["value"], (*where, "filter", index, "value")),
                     op=item.get("op"),
                     any=item.get("any"),
+                    values=MappingProxyType({str(k): v for k, v in item["values"].items()})
+                    if "values" in item
+                    else None,
                 )
                 for index, item in enumerate(raw.get("filter", []))
             ),
@@ -385,7 +390,10 @@ class _Compiler:
             status=int(raw.get("status", default_status)),
             body=maybe("body"),
             headers=MappingProxyType(
-                {name: self.template(value, (*where, "headers", name)) for name, value in raw.get("headers", {}).items()}
+                {
+                    name: self.template(value, (*where, "headers", name))
+                    for name, value in raw.get("headers", {}).items()
+                }
             ),
             public=bool(raw.get("public", False)),
         )

@@ -54,7 +54,7 @@ def format_time(at: Any, style: str) -> Any:
     if style == "epoch_s":
         return int(at)
     if style == "epoch_ms":
-        return int(round(at * 1000))
+        return round(at * 1000)
     moment = datetime.fromtimestamp(at, UTC)
     if style == "iso":
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -76,7 +76,7 @@ def format_duration(seconds: float | None, style: str) -> Any:
     if style == "seconds":
         return round(seconds, 6)
     if style == "ms":
-        return int(round(seconds * 1000))
+        return round(seconds * 1000)
     if style == "whole_seconds":
         return int(seconds)
     whole = int(seconds)
@@ -104,7 +104,9 @@ def compile_template(raw: Any, time_style: str, path: tuple[Any, ...] = ()) -> C
         for key, value in raw.items():
             name = str(key)
             optional = name.endswith("?")
-            entries.append((name[:-1] if optional else name, optional, compile_template(value, time_style, (*path, key))))
+            entries.append(
+                (name[:-1] if optional else name, optional, compile_template(value, time_style, (*path, key)))
+            )
         return lambda context: _build(entries, context)
     return lambda context: raw
 

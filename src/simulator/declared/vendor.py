@@ -60,7 +60,9 @@ class DeclaredVendor(Vendor):
                 if spec.parent is not None and "parent" in item:
                     parent = state.store(spec.parent).get(str(item["parent"]))
                     if parent is None:
-                        raise ScenarioError(scenario.source, None, f"data.{resource}: no {spec.parent} {item['parent']}")
+                        raise ScenarioError(
+                            scenario.source, None, f"data.{resource}: no {spec.parent} {item['parent']}"
+                        )
                 steps = None
                 if spec.run is not None and "plan" in item:
                     plan = session.plans.named(declaration.name, item["plan"])
@@ -134,7 +136,6 @@ class DeclaredVendor(Vendor):
         declaration = self.declaration
         scheme, _, token = headers.get(declaration.auth_header or "authorization", "").partition(" ")
         return scheme.lower() in (declaration.auth_schemes or {"bearer"}) and token.strip() in tokens
-
 
     # --- errors ---------------------------------------------------------------------------------------------
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
