@@ -16,8 +16,8 @@ from openapi_spec_validator import validate
 
 from simulator import create_app
 from simulator.control import dashboard
+from simulator.exchange import PHASES
 from simulator.server import wire
-from simulator.vendors.base import PHASES
 from tests.dashboard.helpers import TASK, EventReader, load_yaml, many_runs
 from tests.support import RunningServer, running_server
 

@@ -7,7 +7,7 @@ import itertools
 import httpx
 import pytest
 
-from simulator.vendors.base import PHASES, RunView
+from simulator.exchange import PHASES, RunView
 from tests.dashboard.helpers import TASK, load_yaml
 from tests.support import RunningServer
 

@@ -147,7 +147,9 @@ def test_unknown_ids_and_delete(api: airflow.ApiClient) -> None:
 
 
 def test_credentials_are_required(server: RunningServer) -> None:
-    with airflow.ApiClient(airflow.Configuration(host=server.url)) as anonymous:
-        with pytest.raises(UnauthorizedException) as refused:
-            dag_api.DAGApi(anonymous).get_dags()
+    with (
+        airflow.ApiClient(airflow.Configuration(host=server.url)) as anonymous,
+        pytest.raises(UnauthorizedException) as refused,
+    ):
+        dag_api.DAGApi(anonymous).get_dags()
     assert refused.value.status == 401 and '"Not authenticated"' in refused.value.body

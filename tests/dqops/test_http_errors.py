@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from simulator.vendors.base import ApiError
+from simulator.exchange import ApiError
 from simulator.vendors.dqops.errors import render_error
 from tests.support import RunningServer, running_server
 

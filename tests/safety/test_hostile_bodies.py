@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 
 from simulator.contract.operation import Operation, RequestProblem
 from simulator.contract.schema import to_json_schema
+from simulator.exchange import ApiError
 from simulator.server.app import create_app
 from simulator.server.dispatch import MAX_JSON_DEPTH
-from simulator.vendors.base import ApiError, Vendor
+from simulator.vendors.base import Vendor
 from tests.safety.vendor_errors import SHAPES
 from tests.support import RunningServer, running_server
 

@@ -117,3 +117,52 @@ def test_save_on_exit_and_resume(tmp_path: Path) -> None:
     finally:
         second.send_signal(signal.SIGTERM)
         second.communicate(timeout=10)
+
+
+def test_save_on_exit_keeps_every_session(tmp_path: Path) -> None:
+    state = tmp_path / "many.json"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    first = _serve(port, state)
+    made = {}
+    for session in ("default", "ci-1", "ci-2"):
+        prefix = "" if session == "default" else f"/s/{session}"
+        made[session] = httpx.post(f"{base}{prefix}{API}/create", json={"name": f"job-{session}"}).json()["job_id"]
+    reply = httpx.put(f"{base}/_sim/clock", json={"mode": "virtual"}, headers={"X-Jobsim-Session": "ci-2"})
+    assert reply.status_code == 200
+    first.send_signal(signal.SIGTERM)
+    first.communicate(timeout=10)
+    assert first.returncode == 0
+    second = _serve(port, state)
+    try:
+        for session, job_id in made.items():
+            prefix = "" if session == "default" else f"/s/{session}"
+            job = httpx.get(f"{base}{prefix}{API}/get", params={"job_id": job_id}).json()
+            assert job["settings"]["name"] == f"job-{session}"
+        listed = httpx.get(f"{base}/s/ci-1{API}/list").json()["jobs"]
+        assert [j["settings"]["name"] for j in listed] == ["job-ci-1"]
+        assert httpx.get(f"{base}/s/ci-2/_sim/clock").json()["mode"] == "virtual"
+        assert httpx.get(f"{base}/s/ci-1/_sim/clock").json()["mode"] == "real"
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.communicate(timeout=10)
+
+
+def test_a_single_session_snapshot_file_loads_into_the_default_session(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    state = tmp_path / "one.json"
+    first = _serve(port, tmp_path / "ignored.json")
+    try:
+        httpx.post(f"{base}{API}/create", json={"name": "from-get-state"})
+        state.write_bytes(httpx.get(f"{base}/_sim/state").content)
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=10)
+    second = _serve(port, state)
+    try:
+        names = [j["settings"]["name"] for j in httpx.get(f"{base}{API}/list").json()["jobs"]]
+        assert names == ["from-get-state"]
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.communicate(timeout=10)

@@ -12,7 +12,7 @@ from simulator.declared.model import DeclaredState, Record
 from simulator.declared.template import format_time, lookup
 from simulator.engine.lifecycle import Step, Timeline
 from simulator.engine.session import Session
-from simulator.vendors.base import NO_BODY, ApiError, Call, Handler, Reply
+from simulator.exchange import NO_BODY, ApiError, Call, Handler, Reply
 
 
 def request_context(call: Call) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from simulator.declared.model import DeclaredState
 from simulator.declared.template import format_time
 from simulator.engine.scenario import DURATION_SCHEMA, Scenario, ScenarioError, parse_duration
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Call, Handler, HandlerTable, Reply, RunView, Vendor
+from simulator.exchange import ApiError, Call, Handler, HandlerTable, Reply, RunView
+from simulator.vendors.base import Vendor
 
 # The engine's neutral error kinds, grouped as an api.yaml's `errors` section names them.
 _ERROR_GROUP = {

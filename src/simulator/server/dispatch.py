@@ -14,13 +14,16 @@ from urllib.parse import parse_qsl
 
 import orjson
 from starlette.datastructures import Headers
+from starlette.types import Receive, Scope, Send
 
-from simulator.contract.operation import RequestProblem
+from simulator.contract.operation import Operation, RequestProblem
 from simulator.contract.router import Router
+from simulator.exchange import NO_BODY, ApiError, Call, Reply
 from simulator.server.metrics import Metrics
+from simulator.server.sessions import Sessions
 from simulator.server.settings import Settings
-from simulator.server.wire import Scope, header, read_body, send_reply
-from simulator.vendors.base import NO_BODY, ApiError, Call, Reply, Vendor
+from simulator.server.wire import header, read_body, send_reply
+from simulator.vendors.base import Vendor
 
 log = logging.getLogger("jobsim")
 
@@ -51,7 +54,7 @@ class Dispatcher:
         self,
         router: Router,
         vendors: Mapping[str, Vendor],
-        sessions: Any,
+        sessions: Sessions,
         settings: Settings,
         aliases: Mapping[tuple[str, str], str] | None = None,
         metrics: Metrics | None = None,
@@ -63,7 +66,7 @@ class Dispatcher:
         self.sessions = sessions
         self.settings = settings
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         reply = await self.handle(scope, receive)
         stream = getattr(reply.body, "asgi_stream", None)  # a body that sends itself, e.g. /_sim/events
         if stream is not None:
@@ -71,7 +74,7 @@ class Dispatcher:
         else:
             await send_reply(send, reply)
 
-    async def handle(self, scope: Scope, receive: Any) -> Reply:
+    async def handle(self, scope: Scope, receive: Receive) -> Reply:
         """The reply for one request; the matched API and operationId are left in the scope for the journal."""
         method = scope["method"]
         path = scope["path"]
@@ -135,7 +138,7 @@ class Dispatcher:
         return reply
 
     async def _read(
-        self, scope: Scope, receive: Any, operation: Any, vendor: Vendor, raw_path: dict[str, str]
+        self, scope: Scope, receive: Receive, operation: Operation, vendor: Vendor, raw_path: dict[str, str]
     ) -> tuple[Any, Any, Any]:
         """The request's path values, query and body, each validated against the operation."""
         query_string = scope["query_string"]
@@ -155,7 +158,7 @@ class Dispatcher:
         return path_values, query, body
 
     @staticmethod
-    def _parse_body(scope: Scope, raw: bytes, operation: Any, vendor: Vendor) -> Any:
+    def _parse_body(scope: Scope, raw: bytes, operation: Operation, vendor: Vendor) -> Any:
         if not raw.strip():
             if operation.body_schema is None:
                 return NO_BODY
@@ -216,7 +219,7 @@ class Dispatcher:
             return ""
         return f"; jobsim serves this API under {', '.join(sorted(mounts))}"
 
-    def _checked(self, reply: Reply, operation: Any, vendor: Vendor) -> Reply:
+    def _checked(self, reply: Reply, operation: Operation, vendor: Vendor) -> Reply:
         if reply.media_type != "application/json":
             return reply
         problem = operation.check_response(reply.status, reply.body, reply.body is not NO_BODY)

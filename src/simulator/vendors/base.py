@@ -1,144 +1,18 @@
-"""What a vendor package provides, and what its handlers receive and return."""
+"""What a vendor package provides: the `Vendor` plug-in base (its hooks and class attributes)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from starlette.datastructures import Headers
 
-from simulator.contract.operation import Operation, RequestProblem
+from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Lifecycle, Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
-
-
-class _NoBody:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "NO_BODY"
-
-
-NO_BODY: Any = _NoBody()
-
-
-@dataclass(slots=True)
-class Reply:
-    """What a handler answers: a status, a JSON-able body (or NO_BODY) and extra headers."""
-
-    status: int = 200
-    body: Any = NO_BODY
-    headers: Mapping[str, str] | None = None
-    media_type: str = "application/json"
-
-
-class ApiError(Exception):
-    """An error a handler raises; the vendor renders it in its own error shape.
-
-    `code` is the vendor's own error code when the handler knows it; `kind` is the vendor-neutral reason used when
-    the contract layer raises it (invalid_parameter, missing_parameter, malformed_json, not_found, ...). `path` is
-    the request's path (without a `/s/<session>` prefix) and `at` the time on the session's clock: the server stamps
-    both before the vendor renders the error, so every error body of a session tells the same time as its runs.
-    """
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        kind: str | None = None,
-        field: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.code, self.kind = status, message, code, kind
-        self.field, self.headers = field, headers
-        self.path: str | None = None
-        self.at: float | None = None
-
-    def stamp(self, path: str, at: float) -> ApiError:
-        """Where and when the error happened, unless the raiser already said."""
-        self.path = self.path or path
-        if self.at is None:
-            self.at = at
-        return self
-
-    @classmethod
-    def from_problem(cls, problem: RequestProblem) -> ApiError:
-        return cls(problem.status, problem.message, kind=problem.kind, field=problem.field)
-
-
-@dataclass(slots=True)
-class Call:
-    """Everything a handler may read about one request, already validated against the API document."""
-
-    operation: Operation
-    session: Session
-    state: Any
-    path: dict[str, Any]
-    query: dict[str, Any]
-    body: Any
-    headers: Headers
-    base_url: str
-    raw_query: str = ""
-    request_path: str = ""  # as the client sent it, without a /s/<session> prefix (e.g. to tell /api/2.1 from 2.2)
-    caller: Any = None  # who is calling, as the vendor's `authenticate` found it
-
-    @property
-    def now(self) -> float:
-        return self.session.clock.now()
-
-
-Handler = Callable[[Call], Awaitable[Reply]]
-
-PHASES = ("queued", "running", "success", "failure", "cancelled", "other")
-
-
-@dataclass(frozen=True, slots=True)
-class RunView:
-    """One run (or job) as the dashboard and `/_sim/events` show it, whatever the vendor.
-
-    `state` is in the vendor's words; `phase` is one of PHASES (for colour); `history` lists (state, entered_at)
-    on the simulator's clock, oldest first.
-    """
-
-    api: str
-    id: str
-    name: str
-    state: str
-    phase: str
-    history: tuple[tuple[str, float], ...]
-    started_at: float
-    ended_at: float | None = None
-    detail: str = ""
-
-
-class HandlerTable:
-    """Handlers by operationId, filled with the `@handlers.operation("id")` decorator."""
-
-    def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
-
-    def operation(self, operation_id: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            if operation_id in self._handlers:
-                raise ValueError(f"two handlers for {operation_id}")
-            self._handlers[operation_id] = handler
-            return handler
-
-        return register
-
-    def get(self, operation_id: str) -> Handler | None:
-        return self._handlers.get(operation_id)
-
-    def __contains__(self, operation_id: str) -> bool:
-        return operation_id in self._handlers
-
-    def ids(self) -> list[str]:
-        return sorted(self._handlers)
+from simulator.exchange import ApiError, HandlerTable, Reply, RunView
 
 
 @dataclass

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 
 from starlette.datastructures import Headers
 
-from simulator.vendors.base import ApiError, Call
+from simulator.exchange import ApiError, Call
 from simulator.vendors.cdq.model import Caller, CdqState
 
 # The server-wide keys of the app serving the current request: `accepts_token` (called by the dispatcher just

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 from simulator.contract.operation import Operation
-from simulator.vendors.base import ApiError, Reply
+from simulator.exchange import ApiError, Reply
 from simulator.vendors.cdq.render import iso
 
 

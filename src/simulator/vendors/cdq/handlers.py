@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator.engine.lifecycle import Timeline
-from simulator.vendors.base import ApiError, Call, HandlerTable, Reply
+from simulator.exchange import ApiError, Call, HandlerTable, Reply
 from simulator.vendors.cdq import render, retention
 from simulator.vendors.cdq.auth import caller
 from simulator.vendors.cdq.creation import ENV_LIMIT_BYTES, environment_bytes, new_job

@@ -9,7 +9,8 @@ from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Reply, RunView, Vendor
+from simulator.exchange import ApiError, Reply, RunView
+from simulator.vendors.base import Vendor
 from simulator.vendors.collibra_dgc import core_handlers, lifecycle, v1_handlers  # both register on `handlers`
 from simulator.vendors.collibra_dgc.api import handlers
 from simulator.vendors.collibra_dgc.model import DgcState

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from simulator.vendors.base import Call, HandlerTable
+from simulator.exchange import Call, HandlerTable
 from simulator.vendors.collibra_dgc.lifecycle import ACTIVE, cancel_path
 from simulator.vendors.collibra_dgc.model import DgcJob, DgcState
 from simulator.vendors.collibra_dq.auth import Caller

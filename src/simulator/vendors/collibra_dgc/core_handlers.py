@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from simulator.vendors.base import ApiError, Call, Reply
+from simulator.exchange import ApiError, Call, Reply
 from simulator.vendors.collibra_dgc import api, render
 from simulator.vendors.collibra_dgc.api import handlers
 from simulator.vendors.collibra_dgc.model import DgcJob, DgcState

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simulator.engine.paging import BadToken
-from simulator.vendors.base import Call, Reply
+from simulator.exchange import Call, Reply
 from simulator.vendors.collibra_dgc import api, cursor, render
 from simulator.vendors.collibra_dgc.api import handlers
 from simulator.vendors.collibra_dgc.model import DgcJob, DgcState

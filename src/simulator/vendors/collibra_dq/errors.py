@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from simulator.vendors.base import ApiError, Reply
+from simulator.exchange import ApiError, Reply
 
 TITLES = {
     400: "Bad Request",

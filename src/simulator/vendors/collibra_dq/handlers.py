@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from simulator.vendors.base import Call, HandlerTable, Reply
+from simulator.exchange import Call, HandlerTable, Reply
 from simulator.vendors.collibra_dq import permissions, render
 from simulator.vendors.collibra_dq.auth import Caller
 from simulator.vendors.collibra_dq.errors import CollibraError, invalid, not_found

@@ -11,7 +11,8 @@ from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Reply, RunView, Vendor
+from simulator.exchange import ApiError, Reply, RunView
+from simulator.vendors.base import Vendor
 from simulator.vendors.databricks import lifecycle, retention
 from simulator.vendors.databricks.common import observed
 from simulator.vendors.databricks.errors import render_error

@@ -7,7 +7,7 @@ from itertools import islice
 from typing import Any
 
 from simulator.engine.paging import BadToken, decode_offset, encode_offset
-from simulator.vendors.base import ApiError, Call, HandlerTable, Reply
+from simulator.exchange import ApiError, Call, HandlerTable, Reply
 from simulator.vendors.databricks import dag, retention
 from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.model import Attempt, DatabricksState, Job, Run, Slot

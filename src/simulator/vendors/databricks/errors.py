@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.vendors.base import ApiError, Reply
+from simulator.exchange import ApiError, Reply
 
 _CODES = {
     "invalid_parameter": "INVALID_PARAMETER_VALUE",

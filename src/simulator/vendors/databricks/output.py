@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from simulator.vendors.base import Call, Reply
+from simulator.exchange import Call, Reply
 from simulator.vendors.databricks import dag, render
 from simulator.vendors.databricks.common import find_any, handlers, invalid
 from simulator.vendors.databricks.model import Attempt, Run, Slot

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from simulator.vendors.base import ApiError
+from simulator.exchange import ApiError
 
 LEGACY = (
     "notebook_params",

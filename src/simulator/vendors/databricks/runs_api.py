@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from simulator.vendors.base import Call, Reply
+from simulator.exchange import Call, Reply
 from simulator.vendors.databricks import dag, params, render, retention
 from simulator.vendors.databricks.body_cache import FinalRunBodies
 from simulator.vendors.databricks.common import (

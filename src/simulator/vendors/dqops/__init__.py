@@ -8,7 +8,8 @@ from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
-from simulator.vendors.base import ApiError, Reply, RunView, Vendor
+from simulator.exchange import ApiError, Reply, RunView
+from simulator.vendors.base import Vendor
 from simulator.vendors.dqops import lifecycle, queue
 from simulator.vendors.dqops.errors import render_error
 from simulator.vendors.dqops.handlers import handlers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from simulator.contract.operation import Operation
-from simulator.vendors.base import ApiError, Reply
+from simulator.exchange import ApiError, Reply
 
 # Spring's HttpStatus reason phrases.
 _REASONS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.vendors.base import Call, HandlerTable, Reply
+from simulator.exchange import Call, HandlerTable, Reply
 from simulator.vendors.dqops import kinds, queue, render, waiting
 from simulator.vendors.dqops.kinds import JobKind
 from simulator.vendors.dqops.model import DqopsState, Job
