@@ -301,9 +301,9 @@ def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
     if args.tls_self_signed:
         if args.tls_cert or args.tls_key:
             raise ValueError("give --tls-self-signed or --tls-cert/--tls-key, not both")
-        hosts = ("localhost", "127.0.0.1", "::1")
+        hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
         if args.host not in hosts and args.host not in ("0.0.0.0", "::"):
-            hosts = (args.host, *hosts)
+            hosts = (str(args.host), *hosts)
         return self_signed(Path(args.tls_self_signed), hosts)
     if bool(args.tls_cert) != bool(args.tls_key):
         raise ValueError("--tls-cert and --tls-key go together")

@@ -379,7 +379,7 @@ def _list(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Ha
         wanted = [(f, f.value(context)) for f in op.filters]
         wanted = [(f, _translated(f.values, v)) for f, v in wanted if v is not None and v != [] and v != f.any]
         rows = []
-        for record in state.store(op.resource).oldest_first():
+        for record in state.store(spec.name).oldest_first():
             if parent_key is not None and record.parent != parent_key:
                 continue
             if record.timeline is not None:
@@ -454,8 +454,12 @@ def _ordered(
                 kind="invalid_parameter",
                 field="order_by",
             )
-        rows = sorted(rows, key=lambda row, path=path: _sort_key(lookup(row[1], path)), reverse=choice.startswith("-"))
+        rows = sorted(rows, key=_row_key(path), reverse=choice.startswith("-"))
     return rows
+
+
+def _row_key(path: tuple[str, ...]) -> Callable[[tuple[Record, dict[str, Any]]], tuple[int, Any]]:
+    return lambda row: _sort_key(lookup(row[1], path))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
@@ -480,8 +484,7 @@ def _page(
     limit = max(limit, 0)
     offset = 0
     if style == "offset":
-        offset = _integer(inputs["offset"](context), "offset") if "offset" in inputs else 0
-        offset = offset or 0
+        offset = (_integer(inputs["offset"](context), "offset") if "offset" in inputs else 0) or 0
     elif style == "page":
         page_number = _integer(inputs["page"](context), "page") if "page" in inputs else None
         offset = ((page_number or 1) - 1) * limit
