@@ -176,9 +176,9 @@ def _compile_transform(raw: dict[str, Any], keys: list[str], time_style: str, pa
         values = raw.get("values")
         if not isinstance(values, dict):
             raise TemplateError((*path, "values"), "$map needs `values`: a mapping from value to result")
-        table = {str(k): v for k, v in values.items()}
-        fallback = raw.get("default")
-        return lambda context: table.get(_text(source(context)), fallback)
+        table = {str(k): compile_template(v, time_style, (*path, "values", k)) for k, v in values.items()}
+        fallback = compile_template(raw.get("default"), time_style, (*path, "default"))
+        return lambda context: table.get(_text(source(context)), fallback)(context)
     if kind == "$is":
         members = raw.get("in")
         if not isinstance(members, list):
