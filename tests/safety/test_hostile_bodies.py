@@ -174,8 +174,11 @@ def breaks_the_schema(stem: str, op: Operation, raw: bytes, content_type: str | 
         return True
     if op.body_schema is None:
         return False
+    # The API's parser rules (protobuf JSON, Jackson) first, as the vendor's server reads the body; what they leave
+    # invalid must still be refused.
+    body, _ = op.prepare_body(body)
     try:
-        body = _VENDORS[op.api].normalize_body(op, body)
+        _VENDORS[op.api].precheck_body(op, body)
     except ApiError as refusal:  # a vendor's pre-check of the body (Collibra DQ's run dates) refuses it itself
         return 400 <= refusal.status < 500
     schema = {**op.body_schema.source, "definitions": _definitions(stem)}

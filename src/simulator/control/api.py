@@ -148,8 +148,8 @@ async def get_spec(call: Call) -> Reply:
     documents = runtime_of(call).documents
     doc = next((d for d in documents if d.path.stem == name), None)
     if doc is None:
-        by_api = [d for d in documents if d.api == name]
-        doc = by_api[0] if len(by_api) == 1 else None
+        # By API name: the vendor's first document (Databricks' 2.1/2.2 one; its Jobs API 2.0 has its own name).
+        doc = next((d for d in documents if d.api == name), None)
     if doc is None:
         raise ApiError(404, f"no API document named {name!r}", kind="not_found")
     if extension == "json":

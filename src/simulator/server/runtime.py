@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.contract.document import ApiDocument, SpecError, load_document
+from simulator.contract.leniency import ParserRules
 from simulator.contract.router import Router
 from simulator.engine import snapshot
 from simulator.engine.clock import Clock
@@ -35,12 +36,12 @@ class Runtime:
                 bundled = settings.specs_dir / spec_file
                 override = settings.spec_overrides.get(Path(spec_file).stem)
                 if override:
-                    self.documents.append(_load_users_document(Path(override), vendor.name))
+                    self.documents.append(_load_users_document(Path(override), vendor.name, vendor.parser_rules))
                     # A user's own document may name operations differently: serve them by method and path.
                     for op in load_document(bundled, vendor.name).operations:
                         self.handler_aliases[(op.method, op.path)] = op.operation_id
                 else:
-                    self.documents.append(load_document(bundled, vendor.name))
+                    self.documents.append(load_document(bundled, vendor.name, rules=vendor.parser_rules))
         operations = [op for doc in self.documents for op in doc.operations]
         mounted = [(prefix, doc.api) for doc in self.documents for prefix in doc.mount_prefixes]
         owned = [(prefix, doc.api) for doc in self.documents for prefix in doc.owned_prefixes]
@@ -163,10 +164,11 @@ class Runtime:
         return self.sessions.replace(session)
 
 
-def _load_users_document(path: Path, api: str) -> ApiDocument:
-    """A user's own document is served even when it breaks the OpenAPI rules (vendor files often do); we warn."""
+def _load_users_document(path: Path, api: str, rules: ParserRules) -> ApiDocument:
+    """A user's own document is served even when it breaks the OpenAPI rules (vendor files often do); we warn.
+    Its requests are read by the vendor's parser rules, like the bundled document's."""
     try:
-        return load_document(path, api)
+        return load_document(path, api, rules=rules)
     except SpecError as exc:
         log.warning("%s (serving it anyway)", str(exc).splitlines()[0])
-        return load_document(path, api, check=False)
+        return load_document(path, api, check=False, rules=rules)

@@ -23,6 +23,7 @@ class Job:
     created_time: int
     creator_user_name: str
     queues_by_default: bool = True  # False for jobs created or reset through the Jobs API 2.0/2.1
+    single_task: bool = False  # made through Jobs API 2.0 with its task's fields at the settings root
 
     @property
     def name(self) -> str:
@@ -100,6 +101,7 @@ class Run:
     overriding_parameters: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # job_clusters, git_source, description snapshots
     idempotency_token: str | None = None
+    single_task: bool = False  # a run of a single-task job, or a Jobs API 2.0 submit with root task fields
 
     @property
     def start_ms(self) -> int:

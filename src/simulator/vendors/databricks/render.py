@@ -7,7 +7,7 @@ from typing import Any
 
 from simulator.engine.lifecycle import Timeline
 from simulator.engine.paging import encode_offset
-from simulator.vendors.databricks import params
+from simulator.vendors.databricks import dag, params, references
 from simulator.vendors.databricks.lifecycle import STATUS_STATE, TERMINAL, TERMINATION
 from simulator.vendors.databricks.model import Attempt, Job, Round, Run, Slot
 from simulator.vendors.databricks.views import View, attempt_view, parent_view, unstarted_view
@@ -168,22 +168,12 @@ def tasks(record: Run, base_url: str, include_resolved: bool = False) -> list[di
             for attempt, view in pairs:
                 entry = _entry(record, slot, attempt, view, base_url)
                 if include_resolved:
-                    context = _context(record, slot, entry["run_id"])
-                    entry["resolved_values"] = params.resolved_values(slot.spec, context, record.overriding_parameters)
+                    resolve = references.resolver(record, slot, entry["run_id"])
+                    entry["resolved_values"] = params.resolved_values(
+                        slot.spec, resolve, record.job_parameters, record.overriding_parameters
+                    )
                 out.append(entry)
     return out
-
-
-def _context(record: Run, slot: Slot, run_id: int) -> dict[str, str]:
-    context = {
-        "job.id": str(record.job_id or ""),
-        "job.name": record.run_name,
-        "job.run_id": str(record.run_id),
-        "task.name": slot.key,
-        "task.run_id": str(run_id),
-    }
-    context.update({f"job.parameters.{p['name']}": str(p.get("value", "")) for p in record.job_parameters})
-    return context
 
 
 def _entry(record: Run, slot: Slot, attempt: Attempt | None, view: View, base_url: str) -> dict[str, Any]:
@@ -203,6 +193,10 @@ def _entry(record: Run, slot: Slot, attempt: Attempt | None, view: View, base_ur
         }
     )
     body.update(_times(attempt, view))
+    if "condition_task" in slot.spec and attempt is not None and view.result in dag.SUCCEEDED:
+        # A finished condition task tells which way it went, its operands' references resolved.
+        resolve = references.resolver(record, slot, run_id)
+        body["condition_task"] = {**slot.spec["condition_task"], "outcome": dag.condition_outcome(slot.spec, resolve)}
     if attempt and not attempt.never_ran and "existing_cluster_id" in slot.spec:
         body["cluster_instance"] = {"cluster_id": slot.spec["existing_cluster_id"]}
     return body

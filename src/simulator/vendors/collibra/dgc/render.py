@@ -6,8 +6,17 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from simulator.vendors.collibra_dgc.model import DgcJob
-from simulator.vendors.collibra_dgc.query import v1_state
+from simulator.vendors.collibra.dgc.model import DgcJob
+from simulator.vendors.collibra.dgc.query import v1_state
+
+DEPRECATED = "@1748736000"  # RFC 9745 date: 2025-06-01T00:00:00Z, a year before the removal (docs/decisions)
+SUNSET = "Mon, 01 Jun 2026 00:00:00 GMT"
+SUCCESSOR = "/rest/jobs/v1/jobs"
+
+
+def deprecation(link: str = SUCCESSOR) -> dict[str, str]:
+    """Deprecation hints of a /rest/2.0 jobs reply: deprecated, removed in 2026.06, and the v1 resource to use."""
+    return {"Deprecation": DEPRECATED, "Sunset": SUNSET, "Link": f'<{link}>; rel="successor-version"'}
 
 
 def _ms(seconds: float) -> int:

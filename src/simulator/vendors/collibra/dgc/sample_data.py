@@ -9,9 +9,9 @@ from typing import Any
 from simulator.engine.lifecycle import Timeline
 from simulator.engine.scenario import DURATION_SCHEMA, Scenario, parse_duration
 from simulator.engine.session import Session
-from simulator.vendors.collibra_dgc.lifecycle import DEFAULT_PLAN, JOB, resolve
-from simulator.vendors.collibra_dgc.model import DgcJob, DgcState
-from simulator.vendors.collibra_dq.auth import ADMIN, user_ref, users_schema
+from simulator.vendors.collibra.auth import ADMIN, user_ref, users_schema
+from simulator.vendors.collibra.dgc.lifecycle import DEFAULT_PLAN, JOB, resolve
+from simulator.vendors.collibra.dgc.model import DgcJob, DgcState
 
 API = "collibra-dgc"
 _UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"

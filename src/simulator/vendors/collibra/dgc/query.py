@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.vendors.collibra_dgc.model import DgcJob
+from simulator.vendors.collibra.dgc.model import DgcJob
 
 # v1 has no cancelled state (its cancel is the delete); a soft-deleted job reads DELETED whatever its Core state.
 V1_STATE = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from simulator.vendors.collibra_dq.errors import CollibraError, invalid
+from simulator.vendors.collibra.errors import CollibraError, invalid
 
 
 @dataclass(frozen=True, slots=True)

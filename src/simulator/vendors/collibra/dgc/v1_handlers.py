@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from simulator.engine.paging import BadToken
-from simulator.exchange import Call, Reply
-from simulator.vendors.collibra_dgc import api, cursor, render
-from simulator.vendors.collibra_dgc.api import handlers
-from simulator.vendors.collibra_dgc.model import DgcJob, DgcState
-from simulator.vendors.collibra_dgc.query import SORT_KEYS, Filter, ordered, position, precedes, v1_state
-from simulator.vendors.collibra_dq.errors import invalid
+from simulator.exchange import Call, HandlerTable, Reply
+from simulator.vendors.collibra.dgc import common, cursor, render
+from simulator.vendors.collibra.dgc.model import DgcJob, DgcState
+from simulator.vendors.collibra.dgc.query import SORT_KEYS, Filter, ordered, position, precedes, v1_state
+from simulator.vendors.collibra.errors import invalid
 
+handlers = HandlerTable()
 DEFAULT_DELETE_MESSAGE = "Deleted by user"
 _V1_KEYS: dict[str, Callable[[DgcJob], Any]] = {**SORT_KEYS, "STATE": v1_state}
 _NOT_THE_QUERY = frozenset({"cursor", "pageSize"})  # a page size may change from page to page
@@ -42,7 +42,7 @@ def _start(call: Call, jobs: list[DgcJob], key: Callable[[DgcJob], Any], descend
 @handlers.operation("listJobsV1")
 async def list_jobs(call: Call) -> Reply:
     state: DgcState = call.state
-    api.caller_of(call)
+    common.caller_of(call)
     query = call.query
     user = query.get("user")
     wanted = Filter(
@@ -68,18 +68,18 @@ async def list_jobs(call: Call) -> Reply:
 
 @handlers.operation("getJobV1")
 async def get_job(call: Call) -> Reply:
-    api.caller_of(call)
-    job = api.find_job(call, read=True)
+    common.caller_of(call)
+    job = common.find_job(call, read=True)
     return Reply(200, render.v1(job, call.now))
 
 
 @handlers.operation("cancelJobV1")
 async def delete_job(call: Call) -> Reply:
-    caller = api.caller_of(call)
-    job = api.find_job(call)
+    caller = common.caller_of(call)
+    job = common.find_job(call)
     message = call.query.get("message") or DEFAULT_DELETE_MESSAGE
     body_message = call.body.get("message") if isinstance(call.body, dict) else None
     if message == DEFAULT_DELETE_MESSAGE and isinstance(body_message, str):
         message = body_message  # the deprecated body counts only when the query does not say otherwise
-    api.delete(job, caller, call.now, message)
+    common.delete(job, caller, call.now, message)
     return Reply(204)

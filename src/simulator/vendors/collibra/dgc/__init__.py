@@ -11,14 +11,11 @@ from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
 from simulator.vendors.base import Vendor
-from simulator.vendors.collibra_dgc import core_handlers, lifecycle, v1_handlers  # both register on `handlers`
-from simulator.vendors.collibra_dgc.api import handlers
-from simulator.vendors.collibra_dgc.model import DgcState
-from simulator.vendors.collibra_dgc.sample_data import DATA_SCHEMA, load_sample_data
-from simulator.vendors.collibra_dq import errors
-from simulator.vendors.collibra_dq.auth import ScenarioUsers
-
-__all__ = ["VENDOR", "core_handlers", "v1_handlers"]
+from simulator.vendors.collibra.auth import ScenarioUsers
+from simulator.vendors.collibra.dgc import errors, lifecycle
+from simulator.vendors.collibra.dgc.handlers import handlers
+from simulator.vendors.collibra.dgc.model import DgcState
+from simulator.vendors.collibra.dgc.sample_data import DATA_SCHEMA, load_sample_data
 
 
 class CollibraDgc(ScenarioUsers, Vendor):
@@ -40,11 +37,7 @@ class CollibraDgc(ScenarioUsers, Vendor):
         return lifecycle.check_step(step)
 
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
-        # Fault errors come without an operation: the request path says whether it was a deprecated /rest/2.0 call.
-        deprecated = operation.deprecated if operation is not None else (error.path or "").startswith("/rest/2.0/")
-        # A handler's error already carries the hints (`core_handlers.hinted`); other errors link to the collection.
-        hints = {**core_handlers.deprecation(), **(error.headers or {})} if deprecated else error.headers
-        return errors.render(error, with_help=True, realm=self.name, headers=hints)
+        return errors.render_error(error, operation, self.name)
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job that exists at now, newest first: its Core state, with the result once it ended."""

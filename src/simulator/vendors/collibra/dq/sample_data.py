@@ -7,11 +7,11 @@ from typing import Any
 
 from simulator.engine.scenario import DURATION_SCHEMA, Scenario, parse_duration
 from simulator.engine.session import Session
-from simulator.vendors.collibra_dq.auth import ADMIN, user_ref, users_schema
-from simulator.vendors.collibra_dq.model import DqJob, DqState
-from simulator.vendors.collibra_dq.permissions import KNOWN
-from simulator.vendors.collibra_dq.rundates import from_text, now_as
-from simulator.vendors.collibra_dq.runs import start_run
+from simulator.vendors.collibra.auth import ADMIN, user_ref, users_schema
+from simulator.vendors.collibra.dq.model import DqJob, DqState
+from simulator.vendors.collibra.dq.permissions import KNOWN
+from simulator.vendors.collibra.dq.rundates import from_text, now_as
+from simulator.vendors.collibra.dq.runs import start_run
 
 _UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _JOB_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[a-zA-Z0-9_.-]+$"}

@@ -1,16 +1,14 @@
-"""The handler table of both job APIs and what their handlers share: the caller, the job, the cancel rules."""
+"""What the handlers of both DGC job APIs share: the caller, the job, the cancel rules."""
 
 from __future__ import annotations
 
 import uuid
 
-from simulator.exchange import Call, HandlerTable
-from simulator.vendors.collibra_dgc.lifecycle import ACTIVE, cancel_path
-from simulator.vendors.collibra_dgc.model import DgcJob, DgcState
-from simulator.vendors.collibra_dq.auth import Caller
-from simulator.vendors.collibra_dq.errors import CollibraError, forbidden, not_found
-
-handlers = HandlerTable()
+from simulator.exchange import Call
+from simulator.vendors.collibra.auth import Caller
+from simulator.vendors.collibra.dgc.lifecycle import ACTIVE, cancel_path
+from simulator.vendors.collibra.dgc.model import DgcJob, DgcState
+from simulator.vendors.collibra.errors import CollibraError, forbidden, not_found
 
 
 def caller_of(call: Call) -> Caller:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import fnmatch
 
-from simulator.vendors.collibra_dq.auth import Caller
-from simulator.vendors.collibra_dq.errors import forbidden
+from simulator.vendors.collibra.auth import Caller
+from simulator.vendors.collibra.errors import forbidden
 
 BASE = "DATA_QUALITY"
 RUN = "DATA_QUALITY_JOB_RUN"

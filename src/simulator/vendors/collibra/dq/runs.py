@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from simulator.engine.lifecycle import Step, Timeline
 from simulator.engine.session import Session
-from simulator.vendors.collibra_dq.errors import invalid
-from simulator.vendors.collibra_dq.lifecycle import DEFAULT_PLAN, RUN, resolve
-from simulator.vendors.collibra_dq.model import DqJob, DqRun, DqState
-from simulator.vendors.collibra_dq.rundates import RunDate, shift_back
+from simulator.vendors.collibra.dq.lifecycle import DEFAULT_PLAN, RUN, resolve
+from simulator.vendors.collibra.dq.model import DqJob, DqRun, DqState
+from simulator.vendors.collibra.dq.rundates import RunDate, shift_back
+from simulator.vendors.collibra.errors import invalid
 
 API = "collibra-dq"
 MAX_BINS = 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from simulator.vendors.collibra_dq.model import DqRun
+from simulator.vendors.collibra.dq.model import DqRun
 
 DEFAULT_EXCEPTION = "Job failed"
 

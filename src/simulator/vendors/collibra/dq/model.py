@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from simulator.engine.lifecycle import Timeline
 from simulator.engine.store import Store
-from simulator.vendors.collibra_dq.auth import Users
-from simulator.vendors.collibra_dq.rundates import RunDate
+from simulator.vendors.collibra.auth import Users
+from simulator.vendors.collibra.dq.rundates import RunDate
 
 
 @dataclass(slots=True)

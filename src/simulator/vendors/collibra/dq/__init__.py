@@ -10,11 +10,11 @@ from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
 from simulator.vendors.base import Vendor
-from simulator.vendors.collibra_dq import errors, lifecycle, rundates
-from simulator.vendors.collibra_dq.auth import ScenarioUsers
-from simulator.vendors.collibra_dq.handlers import handlers
-from simulator.vendors.collibra_dq.model import DqState
-from simulator.vendors.collibra_dq.sample_data import DATA_SCHEMA, load_sample_data
+from simulator.vendors.collibra.auth import ScenarioUsers
+from simulator.vendors.collibra.dq import errors, lifecycle, rundates
+from simulator.vendors.collibra.dq.handlers import handlers
+from simulator.vendors.collibra.dq.model import DqState
+from simulator.vendors.collibra.dq.sample_data import DATA_SCHEMA, load_sample_data
 
 
 class CollibraDq(ScenarioUsers, Vendor):
@@ -35,14 +35,12 @@ class CollibraDq(ScenarioUsers, Vendor):
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
 
-    def normalize_body(self, operation: Operation, body: Any) -> Any:
+    def precheck_body(self, operation: Operation, body: Any) -> None:
         if operation.operation_id == "runJob":
             rundates.check(body)  # before the schema, whose message for a bad run date is only "not valid under anyOf"
-        return body
 
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
-        # The Data Quality API sends exactly the four keys of its StandardErrorResponse.
-        return errors.render(error, with_help=False, realm=self.name)
+        return errors.render_error(error, self.name)
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job run, newest first: its JobRunStatus, with the activity (or the failure) as detail."""

@@ -6,13 +6,13 @@ import uuid
 from typing import Any
 
 from simulator.exchange import Call, HandlerTable, Reply
-from simulator.vendors.collibra_dq import permissions, render
-from simulator.vendors.collibra_dq.auth import Caller
-from simulator.vendors.collibra_dq.errors import CollibraError, invalid, not_found
-from simulator.vendors.collibra_dq.lifecycle import TERMINAL, cancelled
-from simulator.vendors.collibra_dq.model import DqRun, DqState
-from simulator.vendors.collibra_dq.rundates import RunDate, now_as, parse
-from simulator.vendors.collibra_dq.runs import backrun_dates, start_run
+from simulator.vendors.collibra.auth import Caller
+from simulator.vendors.collibra.dq import permissions, render
+from simulator.vendors.collibra.dq.lifecycle import TERMINAL, cancelled
+from simulator.vendors.collibra.dq.model import DqRun, DqState
+from simulator.vendors.collibra.dq.rundates import RunDate, now_as, parse
+from simulator.vendors.collibra.dq.runs import backrun_dates, start_run
+from simulator.vendors.collibra.errors import CollibraError, invalid, not_found
 
 handlers = HandlerTable()
 

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers
 
-from simulator.vendors.collibra_dq.errors import unauthorized
+from simulator.vendors.collibra.errors import unauthorized
 
 ADMIN = "Admin"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobsim.dev/collibra/users")

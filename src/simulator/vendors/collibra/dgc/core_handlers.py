@@ -7,21 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from simulator.exchange import ApiError, Call, Reply
-from simulator.vendors.collibra_dgc import api, render
-from simulator.vendors.collibra_dgc.api import handlers
-from simulator.vendors.collibra_dgc.model import DgcJob, DgcState
-from simulator.vendors.collibra_dgc.query import SORT_KEYS, Filter, ordered
+from simulator.exchange import ApiError, Call, HandlerTable, Reply
+from simulator.vendors.collibra.dgc import common, render
+from simulator.vendors.collibra.dgc.model import DgcJob, DgcState
+from simulator.vendors.collibra.dgc.query import SORT_KEYS, Filter, ordered
+from simulator.vendors.collibra.dgc.render import SUCCESSOR, deprecation
 
+handlers = HandlerTable()
 DEFAULT_LIMIT = 1000
-DEPRECATED = "@1748736000"  # RFC 9745 date: 2025-06-01T00:00:00Z, a year before the removal (docs/decisions)
-SUNSET = "Mon, 01 Jun 2026 00:00:00 GMT"
-SUCCESSOR = "/rest/jobs/v1/jobs"
-
-
-def deprecation(link: str = SUCCESSOR) -> dict[str, str]:
-    """Deprecation hints of a /rest/2.0 jobs reply: deprecated, removed in 2026.06, and the v1 resource to use."""
-    return {"Deprecation": DEPRECATED, "Sunset": SUNSET, "Link": f'<{link}>; rel="successor-version"'}
 
 
 def successor(call: Call, job_id: str | None = None) -> dict[str, str]:
@@ -43,13 +36,13 @@ def hinted(call: Call, job_id: str | None = None) -> Iterator[None]:
 
 def found(call: Call, *, read: bool = False) -> DgcJob:
     with hinted(call):
-        return api.find_job(call, read=read)
+        return common.find_job(call, read=read)
 
 
 @handlers.operation("findJobs")
 async def find_jobs(call: Call) -> Reply:
     state: DgcState = call.state
-    api.caller_of(call)
+    common.caller_of(call)
     query = call.query
     created_by = query.get("createdBy")
     wanted = Filter(
@@ -72,16 +65,16 @@ async def find_jobs(call: Call) -> Reply:
 
 @handlers.operation("getJob")
 async def get_job(call: Call) -> Reply:
-    api.caller_of(call)
+    common.caller_of(call)
     job = found(call, read=True)
     return Reply(200, render.core(job, call.now), successor(call, job.job_id))
 
 
 @handlers.operation("cancelJob")
 async def cancel_job(call: Call) -> Reply:
-    caller = api.caller_of(call)
+    caller = common.caller_of(call)
     job = found(call)
     message = call.body.get("message") if isinstance(call.body, dict) else None
     with hinted(call, job.job_id):
-        api.cancel(job, caller, call.now, message if isinstance(message, str) else None)
+        common.cancel(job, caller, call.now, message if isinstance(message, str) else None)
     return Reply(202, headers=successor(call, job.job_id))
