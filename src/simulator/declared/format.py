@@ -188,6 +188,26 @@ API_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "document": {"type": "string", "description": "the OpenAPI file beside api.yaml (default openapi.yaml)"},
         "timestamps": {"type": "string", "description": f"{', '.join(TIME_FORMATS)} or a strftime pattern"},
+        "parser": {
+            "description": "how the vendor's server parses request JSON: a preset or the rules one by one",
+            "oneOf": [
+                {"enum": ["strict", "protobuf-json", "jackson"]},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        name: {"type": "boolean"}
+                        for name in (
+                            "numbers_as_strings",
+                            "null_as_absent",
+                            "get_body_params",
+                            "scalar_coercion",
+                            "ignore_unknown_properties",
+                        )
+                    },
+                },
+            ],
+        },
         "auth": {
             "type": "object",
             "additionalProperties": False,

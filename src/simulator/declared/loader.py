@@ -12,6 +12,7 @@ import jsonschema
 import yaml
 
 from simulator.contract.document import SpecError, load_document
+from simulator.contract.leniency import PRESETS, ParserRules
 from simulator.declared.format import API_SCHEMA
 from simulator.declared.template import Compiled, TemplateError, compile_template
 from simulator.engine.lifecycle import Lifecycle, Step
@@ -122,6 +123,7 @@ class Declaration:
     item_envelope: Compiled | None
     list_envelope: Compiled | None
     errors: Mapping[str, ErrorSpec]
+    parser_rules: ParserRules
 
 
 def load_declaration(folder: Path) -> Declaration:
@@ -213,6 +215,7 @@ class _Compiler:
             item_envelope=self.template(envelope["item"], ("envelope", "item")) if "item" in envelope else None,
             list_envelope=self.template(envelope["list"], ("envelope", "list")) if "list" in envelope else None,
             errors=MappingProxyType(errors),
+            parser_rules=_parser_rules(data.get("parser", "strict")),
         )
 
     def resource(self, name: str, raw: dict[str, Any]) -> ResourceSpec:
@@ -397,6 +400,13 @@ class _Compiler:
             ),
             public=bool(raw.get("public", False)),
         )
+
+
+def _parser_rules(raw: str | Mapping[str, bool]) -> ParserRules:
+    """The contract layer's rules for this API: a named preset, or the flags of ParserRules one by one."""
+    if isinstance(raw, str):
+        return PRESETS[raw]
+    return ParserRules(**raw)
 
 
 def _dotted(path: tuple[Any, ...]) -> str:

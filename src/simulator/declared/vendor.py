@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from starlette.datastructures import Headers
 
 from simulator.contract.operation import Operation
-from simulator.declared.actions import Renderer, create_record
+from simulator.declared.actions import Renderer, build_handlers, create_record
 from simulator.declared.format import PHASES
 from simulator.declared.loader import ApiDeclarationError, Declaration, load_declaration
 from simulator.declared.model import DeclaredState
@@ -162,11 +162,25 @@ class DeclaredVendor(Vendor):
                 "code": error.code,
                 "kind": error.kind,
                 "path": error.path,
+                "location": _location(operation, error.field),
                 "at": format_time(at, declaration.time_style),
             },
             "time": {"now": at},
         }
         return Reply(status, spec.body(context), error.headers)
+
+
+def _location(operation: Operation | None, field: str | None) -> str | None:
+    """Where the field an error names was sent: query, path, header or body (None when no field is named)."""
+    if field is None:
+        return None
+    if operation is not None:
+        root = field.split(".")[0].split("[")[0]
+        if any(param.name == root for param in operation.query_params):
+            return "query"
+        if any(param.name == root for param in operation.path_params):
+            return "path"
+    return "body"
 
 
 def data_schema(declaration: Declaration) -> dict[str, Any]:
@@ -211,8 +225,6 @@ def _guarded(declaration: Declaration, handler: Handler) -> Handler:
 
 
 def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> type[DeclaredVendor]:
-    from simulator.declared.actions import build_handlers
-
     table = HandlerTable()
     for operation_id, handler in build_handlers(declaration).items():
         public = declaration.operations[operation_id].public
@@ -228,6 +240,7 @@ def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> 
         "handlers": table,
         "declaration": declaration,
         "scenario_dir": scenario_dir,
+        "parser_rules": declaration.parser_rules,
     }
     return type(f"Declared[{declaration.name}]", (DeclaredVendor,), attributes)
 
