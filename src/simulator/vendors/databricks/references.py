@@ -114,7 +114,7 @@ def resolver(run: Run, slot: Slot | None, task_run_id: int | None) -> Callable[[
         if head == "job" and rest:
             field, *more = rest
             simple = {
-                "id": str(run.job_id) if run.job_id is not None else None,
+                "id": str(run.shown_job_id) if run.shown_job_id is not None else None,
                 "run_id": str(run.run_id),
                 "name": run.run_name,
                 "repair_count": str(repair_count),
