@@ -10,7 +10,7 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.service.jobs import ConditionTask, ConditionTaskOp, JobParameterDefinition, NotebookTask, Task
 from databricks.sdk.service.jobs import TaskDependency as Dep
 
-from tests.databricks.helpers import API
+from tests.databricks.helpers import API, fails, plan
 from tests.support import RunningServer
 
 COUNT_PUBLISHES = """\
@@ -163,3 +163,23 @@ def test_references_resolve_in_task_parameters(w: WorkspaceClient, virtual_serve
         f"{virtual_server.url}{API}/runs/get", params={"run_id": run_id}, headers={"Authorization": "Bearer x"}
     ).json()
     assert all("resolved_values" not in t for t in plain["tasks"])
+
+
+def test_counts_follow_retries_and_repairs(w: WorkspaceClient, virtual_server: RunningServer) -> None:
+    virtual_server.load(plan(fails("{task_key: flaky, attempt: 0}"), name="first-attempt-fails"))
+    flaky = notebook("flaky", me="{{task.execution_count}}")
+    flaky.max_retries = 1
+    report = notebook("report", "flaky", runs="{{tasks.flaky.execution_count}}", repairs="{{job.repair_count}}")
+    job_id = w.jobs.create(name="counted", tasks=[flaky, report]).job_id
+    run_id = w.jobs.run_now(job_id).run_id
+    virtual_server.advance(60)
+    run = w.jobs.get_run(run_id, include_resolved_values=True)
+    attempts = [t for t in run.tasks if t.task_key == "flaky"]
+    assert [t.resolved_values.notebook_task.base_parameters["me"] for t in attempts] == ["1", "2"]
+    last_report = [t for t in run.tasks if t.task_key == "report"][-1]
+    assert last_report.resolved_values.notebook_task.base_parameters == {"runs": "2", "repairs": "0"}
+    w.jobs.repair_run(run_id, rerun_tasks=["report"])
+    virtual_server.advance(60)
+    run = w.jobs.get_run(run_id, include_resolved_values=True)
+    reports = [t.resolved_values.notebook_task.base_parameters for t in run.tasks if t.task_key == "report"]
+    assert reports == [{"runs": "2", "repairs": "0"}, {"runs": "2", "repairs": "1"}]  # each as of its own round

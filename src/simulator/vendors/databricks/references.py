@@ -102,6 +102,9 @@ def _text(value: Any) -> str:
 def resolver(run: Run, slot: Slot | None, task_run_id: int | None) -> Callable[[str], str]:
     """Replace the references in a string as seen by task `slot` (its run `task_run_id`) of `run`."""
     parameters = {p["name"]: p.get("value", p.get("default", "")) for p in run.job_parameters}
+    # The repairs made before the round this task run belongs to (a task of the original run keeps 0).
+    rounds = [r.number for r in run.rounds if slot is not None and r.slots.get(slot.key) is slot]
+    repair_count = rounds[0] if rounds else len(run.rounds) - 1
 
     def lookup(name: str, nested: bool) -> str | None:
         parts = _segments(name)
@@ -111,10 +114,10 @@ def resolver(run: Run, slot: Slot | None, task_run_id: int | None) -> Callable[[
         if head == "job" and rest:
             field, *more = rest
             simple = {
-                "id": str(run.job_id) if run.job_id is not None else None,
+                "id": str(run.shown_job_id) if run.shown_job_id is not None else None,
                 "run_id": str(run.run_id),
                 "name": run.run_name,
-                "repair_count": str(len(run.rounds) - 1),
+                "repair_count": str(repair_count),
             }
             if field in simple and not more:
                 return simple[field]

@@ -126,10 +126,10 @@ def run(
         "cleanup_duration": 0,
         "attempt_number": 0,
         "format": "MULTI_TASK",
-        "run_page_url": page_url(base_url, record.job_id, record.run_id),
+        "run_page_url": page_url(base_url, record.shown_job_id, record.run_id),
     }
-    if record.job_id is not None:
-        body["job_id"] = record.job_id
+    if record.shown_job_id is not None:
+        body["job_id"] = record.shown_job_id
     if record.final_at is not None:
         body["run_duration"] = sum(_round_ms(record, r) for r in record.rounds)
     first = record.rounds[0]
@@ -188,7 +188,7 @@ def _entry(record: Run, slot: Slot, attempt: Attempt | None, view: View, base_ur
             "status": status,
             "attempt_number": attempt.number if attempt else 0,
             "original_attempt_run_id": slot.first_id,
-            "run_page_url": page_url(base_url, record.job_id, run_id),
+            "run_page_url": page_url(base_url, record.shown_job_id, run_id),
             "job_run_id": record.run_id,
         }
     )
@@ -257,8 +257,8 @@ def task_run(record: Run, slot: Slot, attempt: Attempt | None, base_url: str) ->
         "tasks": [entry],
     }
     body.update(_times(attempt, view))
-    if record.job_id is not None:
-        body["job_id"] = record.job_id
+    if record.shown_job_id is not None:
+        body["job_id"] = record.shown_job_id
     return body
 
 
@@ -292,7 +292,13 @@ def round_task_run_ids(round_: Round) -> list[int]:
     return ids
 
 
+# The workspace (organisation) id in every run_page_url: one stable, made-up 16-digit number, the length real
+# workspace ids have (docs/decisions/databricks.md "run_page_url").
+WORKSPACE_ID = 1234567890123456
+
+
 def page_url(base_url: str, job_id: int | None, run_id: int) -> str:
-    if job_id is None:
-        return f"{base_url}/#job/runs/{run_id}"
-    return f"{base_url}/#job/{job_id}/run/{run_id}"
+    """A run's page in the workspace UI, in Databricks' form `<host>/?o=<workspace id>#job/<job_id>/run/<run_id>`."""
+    if job_id is None:  # only runs stored before one-time runs got a job
+        return f"{base_url}/?o={WORKSPACE_ID}#job/runs/{run_id}"
+    return f"{base_url}/?o={WORKSPACE_ID}#job/{job_id}/run/{run_id}"
