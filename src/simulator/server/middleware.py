@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import hashlib
+import random
 import re
 import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simulator.contract.router import Router
 from simulator.engine.faults import FaultRule
@@ -16,7 +22,8 @@ from simulator.exchange import ApiError, Reply
 from simulator.server.dispatch import SESSION_SCOPE_KEY
 from simulator.server.metrics import Metrics
 from simulator.server.protocol import reset_connection
-from simulator.server.wire import Scope, read_body, send_reply
+from simulator.server.sessions import Sessions
+from simulator.server.wire import read_body, send_reply
 from simulator.vendors.base import Vendor
 
 SESSION_HEADER = b"x-jobsim-session"
@@ -34,22 +41,27 @@ _KIND_BY_STATUS = {
     503: "unavailable",
 }
 
-ASGIApp = Any
-
 
 class SessionRouting:
-    """`/s/<session>/...` or header `X-Jobsim-Session: <session>` picks the session; default otherwise."""
+    """Picks the session of a request, first match wins: the path `/s/<session>/...`, the header
+    `X-Jobsim-Session: <session>`, then (vendor APIs only) the credentials: a bearer token, X-API-KEY or HTTP Basic
+    user name `jobsim-session-<session>`, or with `per_token` any other credential, a session of its own
+    (`tok-` and 16 hex digits of its SHA-256, never the secret itself). The default session otherwise. A session
+    picked by credentials is named in the reply's `X-Jobsim-Session` header, so a client that keeps only host and
+    port (Airflow's hook, the Databricks JavaScript SDK) still learns which session its token reached."""
 
-    def __init__(self, app: ASGIApp, sessions: Any) -> None:
+    def __init__(self, app: ASGIApp, sessions: Sessions, *, per_token: bool = False) -> None:
         self.app = app
         self.sessions = sessions
+        self.per_token = per_token
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
         session_id = None
+        by_credentials = False
         if path.startswith("/s/"):
             session_id, _, tail = path[3:].partition("/")
             prefix = f"/s/{session_id}"
@@ -64,6 +76,9 @@ class SessionRouting:
                 if name == SESSION_HEADER:
                     session_id = value.decode("latin-1")
                     break
+            if session_id is None and not path.startswith(CONTROL_PREFIX):
+                session_id = credential_session(scope["headers"], self.per_token)
+                by_credentials = session_id is not None
         if session_id is None:
             scope[SESSION_SCOPE_KEY] = self.sessions.default
         elif not _SESSION_ID.match(session_id):
@@ -81,7 +96,56 @@ class SessionRouting:
             except LookupError as exc:
                 await send_reply(send, Reply(429, {"error": "too_many_sessions", "message": str(exc)}))
                 return
+        if by_credentials:
+            send = _naming_session(send, session_id or "")
         await self.app(scope, receive, send)
+
+
+SESSION_CREDENTIAL_PREFIX = "jobsim-session-"
+PER_TOKEN_PREFIX = "tok-"
+
+
+def credential_session(headers: Any, per_token: bool) -> str | None:
+    """The session the request's credentials name (see SessionRouting), or None."""
+    authorization = api_key = None
+    for name, value in headers:
+        if name == b"authorization":
+            authorization = value.decode("latin-1").strip()
+        elif name == b"x-api-key":
+            api_key = value.decode("latin-1").strip()
+    if authorization:
+        scheme, _, credentials = authorization.partition(" ")
+        credentials = credentials.strip()
+        named = _basic_user(credentials) if scheme.lower() == "basic" else credentials
+        secret = f"{scheme.lower()} {credentials}"
+    elif api_key:
+        named, secret = api_key, f"x-api-key {api_key}"
+    else:
+        return None
+    if named and named.startswith(SESSION_CREDENTIAL_PREFIX):
+        return named[len(SESSION_CREDENTIAL_PREFIX) :]
+    if per_token and secret.partition(" ")[2]:  # a scheme with no credentials names nothing
+        return PER_TOKEN_PREFIX + hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return None
+
+
+def _basic_user(credentials: str) -> str | None:
+    try:
+        text = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return text.partition(":")[0]
+
+
+def _naming_session(send: Send, session_id: str) -> Send:
+    header = (SESSION_HEADER, session_id.encode("latin-1"))
+
+    async def send_named(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), header]}
+        await send(message)
+
+    return send_named
 
 
 class Journaling:
@@ -91,7 +155,7 @@ class Journaling:
         self.app = app
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
@@ -101,7 +165,7 @@ class Journaling:
         chunks: list[bytes] = []
         size = 0
 
-        async def receive_recorded() -> Any:
+        async def receive_recorded() -> Message:
             nonlocal size
             message = await receive()
             chunk = message.get("body", b"")
@@ -110,7 +174,7 @@ class Journaling:
                 size += len(chunk)
             return message
 
-        async def send_recorded(message: Any) -> None:
+        async def send_recorded(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -154,7 +218,7 @@ class FaultInjection:
         self.metrics = metrics
         self.max_body = max_body
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
@@ -186,9 +250,9 @@ class FaultInjection:
         if not after:
             await self.app(scope, replay, send)
             return
-        messages: list[Any] = []
+        messages: list[Message] = []
 
-        async def capture(message: Any) -> None:
+        async def capture(message: Message) -> None:
             messages.append(message)
 
         await self.app(scope, replay, capture)
@@ -206,7 +270,13 @@ class FaultInjection:
             await send(message)
 
     async def _apply(
-        self, rule: FaultRule, scope: Scope, send: Any, api: str | None, rng: Any, response: tuple[Any, bytes] | None
+        self,
+        rule: FaultRule,
+        scope: Scope,
+        send: Send,
+        api: str | None,
+        rng: random.Random,
+        response: tuple[Message, bytes] | None,
     ) -> bool:
         """Carry out one fired rule; True when it answered (or dropped) the request itself."""
         spec = rule.spec
@@ -252,10 +322,10 @@ class FaultInjection:
         return reply
 
 
-def _replay(raw: bytes) -> Any:
+def _replay(raw: bytes) -> Receive:
     sent = False
 
-    async def receive() -> Any:
+    async def receive() -> Message:
         nonlocal sent
         if sent:
             await asyncio.Event().wait()  # like a real connection: nothing more until the client goes away

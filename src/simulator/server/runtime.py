@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from simulator.contract.document import ApiDocument, SpecError, load_document
+from simulator.contract.leniency import ParserRules
 from simulator.contract.router import Router
+from simulator.engine import snapshot
 from simulator.engine.clock import Clock
 from simulator.engine.scenario import Scenario, ScenarioError, parse_scenario
 from simulator.engine.session import Session
-from simulator.engine.snapshot import FORMAT_VERSION, SnapshotError, decode, encode
 from simulator.server.metrics import Metrics
 from simulator.server.sessions import Sessions
 from simulator.server.settings import Settings
@@ -22,23 +23,25 @@ log = logging.getLogger("jobsim")
 
 
 class Runtime:
-    def __init__(self, settings: Settings, vendors: Mapping[str, Vendor], control: Vendor) -> None:
+    """`control` builds the control API around this runtime (it sees the runtime through its constructor)."""
+
+    def __init__(self, settings: Settings, vendors: Mapping[str, Vendor], control: Callable[[Runtime], Vendor]) -> None:
         self.settings = settings
         self.vendors: dict[str, Vendor] = dict(vendors)
-        self.control = control
+        self.control = control(self)
         self.documents: list[ApiDocument] = []
         self.handler_aliases: dict[tuple[str, str], str] = {}
-        for vendor in [*self.vendors.values(), control]:
+        for vendor in [*self.vendors.values(), self.control]:
             for spec_file in vendor.spec_files:
                 bundled = settings.specs_dir / spec_file
                 override = settings.spec_overrides.get(Path(spec_file).stem)
                 if override:
-                    self.documents.append(_load_users_document(Path(override), vendor.name))
+                    self.documents.append(_load_users_document(Path(override), vendor.name, vendor.parser_rules))
                     # A user's own document may name operations differently: serve them by method and path.
                     for op in load_document(bundled, vendor.name).operations:
                         self.handler_aliases[(op.method, op.path)] = op.operation_id
                 else:
-                    self.documents.append(load_document(bundled, vendor.name))
+                    self.documents.append(load_document(bundled, vendor.name, rules=vendor.parser_rules))
         operations = [op for doc in self.documents for op in doc.operations]
         mounted = [(prefix, doc.api) for doc in self.documents for prefix in doc.mount_prefixes]
         owned = [(prefix, doc.api) for doc in self.documents for prefix in doc.owned_prefixes]
@@ -61,10 +64,13 @@ class Runtime:
         if candidate.is_file():
             return candidate
         root = self.settings.scenarios_dir
-        for option in (root / f"{ref}.yaml", root / ref):
+        api, _, rest = ref.partition("/")
+        own = self.scenario_dirs().get(api)
+        for option in (root / f"{ref}.yaml", root / ref, *((own / f"{rest}.yaml",) if own and rest else ())):
             if option.is_file():
                 return option
         named = sorted(root.glob(f"*/{ref}.yaml"))
+        named += [d / f"{ref}.yaml" for d in self.scenario_dirs().values() if (d / f"{ref}.yaml").is_file()]
         if len(named) == 1:
             return named[0]
         if len(named) > 1:
@@ -72,11 +78,19 @@ class Runtime:
             raise ScenarioError(ref, None, f"scenario name is ambiguous: {choices}")
         raise ScenarioError(ref, None, "no such scenario file or name (see `jobsim scenarios`)")
 
+    def scenario_dirs(self) -> dict[str, Path]:
+        """Every API's scenario folder: the bundled scenarios/<api>/, or the one a user's declared API brings."""
+        out = {}
+        for name, vendor in self.vendors.items():
+            own = getattr(vendor, "scenario_dir", None)
+            out[name] = own if own is not None else self.settings.scenarios_dir / name
+        return out
+
     def available_scenarios(self) -> list[dict[str, str]]:
         out = []
-        for path in sorted(self.settings.scenarios_dir.glob("*/*.yaml")):
-            if path.parent.name in self.vendors:
-                out.append({"api": path.parent.name, "name": path.stem, "ref": f"{path.parent.name}/{path.stem}"})
+        for api, folder in sorted(self.scenario_dirs().items()):
+            for path in sorted(folder.glob("*.yaml")):
+                out.append({"api": api, "name": path.stem, "ref": f"{api}/{path.stem}"})
         return out
 
     def apply(self, session: Session, scenario: Scenario) -> None:
@@ -104,11 +118,9 @@ class Runtime:
     def _startup_refs(self) -> list[str]:
         refs = []
         if self.settings.load_defaults:
+            folders = self.scenario_dirs()
             for vendor in self.vendors.values():
-                if (
-                    vendor.default_scenario
-                    and (self.settings.scenarios_dir / vendor.name / f"{vendor.default_scenario}.yaml").is_file()
-                ):
+                if vendor.default_scenario and (folders[vendor.name] / f"{vendor.default_scenario}.yaml").is_file():
                     refs.append(f"{vendor.name}/{vendor.default_scenario}")
         refs.extend(self.settings.scenarios)
         return refs
@@ -116,73 +128,47 @@ class Runtime:
     # --- sessions -------------------------------------------------------------------------------------------
     def _new_session(self, session_id: str, clock: Clock | None) -> Session:
         clock = clock or Clock(self.settings.clock_mode, self.settings.speed)
-        settings = self.settings
-        session = Session(
-            session_id,
-            clock,
-            settings.seed,
-            journal_size=settings.journal_size,
-            journal_enabled=settings.journal,
-            max_runs=settings.max_runs,
-        )
+        session = self._empty_session(session_id, clock, self.settings.seed)
         for vendor in self.vendors.values():
             session.states[vendor.name] = vendor.new_state(session)
-        session.states[self.control.name] = self
         for scenario in self.startup_scenarios:
             self.apply(session, scenario)
         return session
 
+    def _empty_session(self, session_id: str, clock: Clock, seed: int | None) -> Session:
+        settings = self.settings
+        session = Session(
+            session_id,
+            clock,
+            seed,
+            journal_size=settings.journal_size,
+            journal_enabled=settings.journal,
+            max_runs=settings.max_runs,
+        )
+        session.states[self.control.name] = self.control.new_state(session)
+        return session
 
-def _load_users_document(path: Path, api: str) -> ApiDocument:
-    """A user's own document is served even when it breaks the OpenAPI rules (vendor files often do); we warn."""
+    def export_session(self, session: Session) -> dict[str, Any]:
+        """The whole world of a session as JSON (see `snapshot.export_session`)."""
+        return snapshot.export_session(session, self.vendors, {"runtime": self})
+
+    def import_session(self, session_id: str, data: Mapping[str, Any]) -> Session:
+        """Rebuild a session from `export_session` output and put it in place of the session `session_id`."""
+        session = snapshot.import_session(
+            data,
+            self.vendors,
+            lambda clock, seed: self._empty_session(session_id, clock, seed),
+            self.parse,
+            {"runtime": self},
+        )
+        return self.sessions.replace(session)
+
+
+def _load_users_document(path: Path, api: str, rules: ParserRules) -> ApiDocument:
+    """A user's own document is served even when it breaks the OpenAPI rules (vendor files often do); we warn.
+    Its requests are read by the vendor's parser rules, like the bundled document's."""
     try:
-        return load_document(path, api)
+        return load_document(path, api, rules=rules)
     except SpecError as exc:
         log.warning("%s (serving it anyway)", str(exc).splitlines()[0])
-        return load_document(path, api, check=False)
-
-
-def export_session(runtime: Runtime, session: Session) -> dict[str, Any]:
-    """The whole world of a session as JSON: clock, id counters, scenarios in force, fault rules, API states."""
-    clock = session.clock
-    context = {"session": session, "clock": clock, "runtime": runtime}
-    return {
-        "format": "jobsim-state",
-        "version": FORMAT_VERSION,
-        "session": session.id,
-        "seed": session.seed,
-        "clock": {"mode": clock.mode, "speed": clock.speed, "now": clock.now()},
-        "ids": encode(session.ids, context),
-        "scenarios": [{"source": s.source, "text": s.text} for s in session.plans.scenarios],
-        "faults": encode(session.faults, context),
-        "states": {api: encode(session.states[api], context) for api in runtime.vendors},
-    }
-
-
-def import_session(runtime: Runtime, session_id: str, data: Mapping[str, Any]) -> Session:
-    """Rebuild a session from `export_session` output, exactly (refuses other formats and versions)."""
-    if data.get("format") != "jobsim-state" or data.get("version") != FORMAT_VERSION:
-        raise SnapshotError(f"not a jobsim state of version {FORMAT_VERSION} (format/version fields)")
-    missing = set(runtime.vendors) - set(data.get("states", {}))
-    if missing:
-        raise SnapshotError(f"the snapshot has no state for {', '.join(sorted(missing))}")
-    clock_data = data["clock"]
-    clock = Clock(clock_data["mode"], clock_data["speed"], start=clock_data["now"])
-    settings = runtime.settings
-    session = Session(
-        session_id,
-        clock,
-        data.get("seed"),
-        journal_size=settings.journal_size,
-        journal_enabled=settings.journal,
-        max_runs=settings.max_runs,
-    )
-    context = {"session": session, "clock": clock, "runtime": runtime}
-    session.ids = decode(data["ids"], context)
-    session.faults = decode(data["faults"], context)
-    for scenario in data.get("scenarios", []):
-        session.plans.add(runtime.parse(scenario["text"], scenario["source"]))
-    for api in runtime.vendors:
-        session.states[api] = decode(data["states"][api], context)
-    session.states[runtime.control.name] = runtime
-    return runtime.sessions.replace(session)
+        return load_document(path, api, check=False, rules=rules)

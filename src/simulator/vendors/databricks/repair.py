@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from simulator.exchange import Call, Reply
-from simulator.vendors.databricks import dag, params, render
-from simulator.vendors.databricks.common import executor, find_run, handlers, invalid, invalid_state
+from simulator.exchange import Call, HandlerTable, Reply
+from simulator.vendors.databricks import dag, due, params, render
+from simulator.vendors.databricks.common import executor, find_run, invalid, invalid_state
 from simulator.vendors.databricks.execution import outcome
 from simulator.vendors.databricks.model import HIDDEN, DatabricksState, Round, Run, Slot
 from simulator.vendors.databricks.views import parent_view
+
+handlers = HandlerTable()
 
 
 def _check_sequence(run: Run, body: dict[str, Any]) -> None:
@@ -87,7 +89,10 @@ async def repair_run(call: Call) -> Reply:
         state.index(run, slot)
     _keep_parameters(run, body)
     if run.job_id is not None:
-        state.active.setdefault(run.job_id, []).append(run.run_id)
+        active = state.active.setdefault(run.job_id, [])
+        if run.run_id not in active:  # a final run not yet taken off the list holds one slot, not two
+            active.append(run.run_id)
+        due.file(state, run)
     return Reply(200, {"repair_id": repair_id})
 
 
