@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from simulator.contract import cache
+from simulator.contract.leniency import STRICT, ParserRules, ShapeBuilder
 from simulator.contract.operation import Operation, compile_operation
 from simulator.contract.schema import to_json_schema
 
@@ -62,10 +63,11 @@ def _parsed(path: Path, content: bytes) -> dict[str, Any]:
     return data
 
 
-def load_document(path: Path, api: str, *, check: bool = True) -> ApiDocument:
-    """Load, check and compile `path`. Compiled results are cached by file content, so many apps are cheap."""
+def load_document(path: Path, api: str, *, check: bool = True, rules: ParserRules = STRICT) -> ApiDocument:
+    """Load, check and compile `path`, reading requests by `rules` (how the API's server parses JSON).
+    Compiled results are cached by file content, so many apps are cheap."""
     stat = path.stat()
-    return _load_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, api, check)
+    return _load_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, api, check, rules)
 
 
 def _checked_document(path: Path, check: bool) -> dict[str, Any]:
@@ -92,7 +94,7 @@ def _checked_document(path: Path, check: bool) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=64)
-def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool) -> ApiDocument:
+def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool, rules: ParserRules) -> ApiDocument:
     path = Path(path_text)
     raw = _checked_document(path, check)
     definitions = {
@@ -103,6 +105,7 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool)
         for server in raw.get("servers") or [{"url": "/"}]
     ]
     resolver = _Resolver(raw)
+    shapes = ShapeBuilder(raw.get("components", {}).get("schemas", {}))
     operations: list[Operation] = []
     for template, item in raw.get("paths", {}).items():
         item = resolver.resolve(item)
@@ -122,6 +125,8 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool)
                         shared_params=shared_params,
                         resolve=resolver.resolve,
                         definitions=server_definitions,
+                        rules=rules,
+                        shapes=shapes,
                     )
                 )
     _check_unique_ids(path, operations)
