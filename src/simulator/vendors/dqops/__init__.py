@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
@@ -26,6 +27,8 @@ class Dqops(Vendor):
     match_keys = frozenset({"id", "job_type", "business_key", "connection", "table", "data_scope"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    # DQOps runs on Spring Boot with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options=dict(options or {}))

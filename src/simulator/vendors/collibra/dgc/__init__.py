@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
@@ -26,6 +27,8 @@ class CollibraDgc(ScenarioUsers, Vendor):
     match_keys = frozenset({"name", "id", "type", "user"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    # Collibra DGC (Core 2.0 and Jobs v1) runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> DgcState:
         return DgcState()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
@@ -25,6 +26,8 @@ class CollibraDq(ScenarioUsers, Vendor):
     match_keys = frozenset({"name", "id", "jobType", "backfill"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    # Collibra Data Quality runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> DqState:
         return DqState()
