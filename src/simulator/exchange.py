@@ -134,6 +134,15 @@ class HandlerTable:
 
         return register
 
+    @classmethod
+    def joined(cls, *tables: HandlerTable) -> HandlerTable:
+        """One table with the handlers of several (an operationId may appear in only one of them)."""
+        joined = cls()
+        for table in tables:
+            for operation_id, handler in table._handlers.items():
+                joined.operation(operation_id)(handler)
+        return joined
+
     def get(self, operation_id: str) -> Handler | None:
         return self._handlers.get(operation_id)
 

@@ -6,6 +6,8 @@ import httpx
 import pytest
 import yaml
 from databricks.sdk import WorkspaceClient
+from databricks.sdk.service.compute import ClusterSpec
+from databricks.sdk.service.jobs import JobCluster, NotebookTask, SubmitTask, Task
 
 from tests.databricks.helpers import API, create, error_of, fails, get_run, plan, run_now, task
 from tests.support import RunningServer
@@ -90,3 +92,34 @@ def test_retries_can_push_a_run_over_100_task_runs(
     assert len(run.tasks) == 120
     assert sorted(t.attempt_number for t in run.tasks) == [0] * 60 + [1] * 60
     assert run.state.result_state.value == "SUCCESS" and len(run.repair_history) == 1
+
+
+def test_jobs_2_2_takes_1000_tasks_and_the_sdk_reads_them_all(
+    sim: httpx.Client, w: WorkspaceClient, virtual_server: RunningServer
+) -> None:
+    tasks = [Task(task_key=f"k{i:04d}", notebook_task=NotebookTask(notebook_path=f"/n/{i}")) for i in range(1000)]
+    clusters = [JobCluster(job_cluster_key=f"c{i:04d}", new_cluster=ClusterSpec(num_workers=1)) for i in range(1000)]
+    job_id = w.jobs.create(name="thousand", tasks=tasks, job_clusters=clusters).job_id
+    job = w.jobs.get(job_id)
+    assert [t.task_key for t in job.settings.tasks] == [t.task_key for t in tasks]
+    assert len(job.settings.job_clusters) == 1000
+    pages = 0
+    token = None
+    while True:  # ten pages of 100, the last without next_page_token
+        query = {"job_id": job_id, **({"page_token": token} if token else {})}
+        body = sim.get(f"{API}/get", params=query).json()
+        assert len(body["settings"]["tasks"]) == 100
+        pages += 1
+        token = body.get("next_page_token")
+        if token is None:
+            break
+    assert pages == 10
+    listed = sim.get(f"{API}/list", params={"name": "thousand", "expand_tasks": "true"}).json()["jobs"][0]
+    assert listed["has_more"] is True and len(listed["settings"]["tasks"]) == 100
+    one_time = [SubmitTask(task_key=t.task_key, notebook_task=t.notebook_task) for t in tasks]
+    run_id = w.jobs.submit(run_name="thousand-once", tasks=one_time).run_id
+    virtual_server.advance(60)
+    run = w.jobs.get_run(run_id)
+    assert len(run.tasks) == 1000 and run.state.result_state.value == "SUCCESS"
+    # The same job read through Jobs API 2.1 is paged the same way; 2.1 itself still refuses over 100 on writes.
+    assert len(sim.get("/api/2.1/jobs/get", params={"job_id": job_id}).json()["settings"]["tasks"]) == 100

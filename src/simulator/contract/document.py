@@ -75,7 +75,10 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool)
     definitions = {
         name: to_json_schema(schema) for name, schema in raw.get("components", {}).get("schemas", {}).items()
     }
-    servers = [urlsplit(server.get("url", "/")).path.rstrip("/") for server in raw.get("servers") or [{"url": "/"}]]
+    servers = [
+        (urlsplit(server.get("url", "/")).path.rstrip("/"), _server_definitions(path, server, definitions))
+        for server in raw.get("servers") or [{"url": "/"}]
+    ]
     resolver = _Resolver(raw)
     operations: list[Operation] = []
     for template, item in raw.get("paths", {}).items():
@@ -85,7 +88,7 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool)
             spec = item.get(method)
             if spec is None:
                 continue
-            for server in servers:
+            for server, server_definitions in servers:
                 operations.append(
                     compile_operation(
                         api=api,
@@ -95,7 +98,7 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool)
                         spec=spec,
                         shared_params=shared_params,
                         resolve=resolver.resolve,
-                        definitions=definitions,
+                        definitions=server_definitions,
                     )
                 )
     _check_unique_ids(path, operations)
@@ -107,6 +110,20 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool)
         mount_prefixes=_prefixes(operations),
         owned_prefixes=_owned(path, raw.get("x-jobsim-owns", [])),
     )
+
+
+def _server_definitions(path: Path, server: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """The schemas as one server reads them. `x-jobsim-schemas: {A: B}` on a server object means "under this server,
+    schema A is schema B": one document can serve API versions that differ only in a limit (Databricks Jobs 2.2
+    takes 1,000 tasks where 2.1 takes 100) without a second copy of every path."""
+    aliases = server.get("x-jobsim-schemas") or {}
+    if not aliases:
+        return definitions
+    if not isinstance(aliases, dict) or not all(
+        isinstance(a, str) and isinstance(b, str) and a in definitions and b in definitions for a, b in aliases.items()
+    ):
+        raise SpecError(f"{path}: x-jobsim-schemas must map names of components/schemas to names of components/schemas")
+    return {**definitions, **{alias: definitions[target] for alias, target in aliases.items()}}
 
 
 def _owned(path: Path, declared: Any) -> tuple[str, ...]:

@@ -1,50 +1,23 @@
-"""Handlers of the control API (specs/jobsim-control.yaml). Its per-session 'state' is the Runtime itself."""
+"""The control API (specs/jobsim-control.yaml) as a vendor plug-in, and its core handlers.
+
+Its per-session state is the running simulator, as `RuntimeView` describes it: the server builds `ControlApi`
+around its runtime. The dashboard and the testing tools own their handler tables in their own modules.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from simulator.contract.operation import Operation
-from simulator.engine.clock import Clock
+from simulator.control import dashboard, tools
+from simulator.control.view import RuntimeView, clock_json, runtime_of
 from simulator.engine.scenario import ScenarioError, parse_duration, scenario_schema
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Call, HandlerTable, Reply
 from simulator.vendors.base import Vendor
 
-handlers = HandlerTable()
-
-
-class ControlApi(Vendor):
-    name = "jobsim"
-    title = "jobsim control API"
-    spec_files = ("jobsim-control.yaml",)
-    lifecycles = {}
-    default_scenario = None
-    handlers = handlers
-
-    def new_state(self, session: Session) -> Any:
-        return None
-
-    def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
-        body: dict[str, Any] = {"error": error.kind or error.code or "error", "message": error.message}
-        if isinstance(error.__cause__, ScenarioError):
-            cause = error.__cause__
-            body["source"] = cause.source
-            if cause.line:
-                body["line"] = cause.line
-        return Reply(error.status, body, error.headers)
-
-
-def _clock(clock: Clock) -> dict[str, Any]:
-    now = clock.now()
-    return {
-        "mode": clock.mode,
-        "speed": clock.speed,
-        "now": now,
-        "now_iso": datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z"),
-    }
+handlers = HandlerTable()  # this module's handlers: health, sessions' reset, clock, scenarios, routes, specs
 
 
 def _version() -> str:
@@ -56,7 +29,7 @@ def _version() -> str:
 
 @handlers.operation("simHealth")
 async def health(call: Call) -> Reply:
-    runtime = call.state
+    runtime = runtime_of(call)
     return Reply(
         200,
         {
@@ -72,19 +45,19 @@ async def health(call: Call) -> Reply:
 
 @handlers.operation("simReset")
 async def reset(call: Call) -> Reply:
-    session = call.state.sessions.reset(call.session.id)
+    session = runtime_of(call).sessions.reset(call.session.id)
     return Reply(200, {"session": session.id})
 
 
 @handlers.operation("simGetClock")
 async def get_clock(call: Call) -> Reply:
-    return Reply(200, _clock(call.session.clock))
+    return Reply(200, clock_json(call.session.clock))
 
 
 @handlers.operation("simSetClock")
 async def set_clock(call: Call) -> Reply:
     call.session.clock.configure(mode=call.body.get("mode"), speed=call.body.get("speed"))
-    return Reply(200, _clock(call.session.clock))
+    return Reply(200, clock_json(call.session.clock))
 
 
 @handlers.operation("simAdvanceClock")
@@ -94,18 +67,18 @@ async def advance_clock(call: Call) -> Reply:
         raise ApiError(400, "give exactly one of 'seconds' or 'duration'", kind="invalid_parameter")
     seconds = float(body["seconds"]) if "seconds" in body else parse_duration(body["duration"])
     call.session.clock.advance(seconds)
-    return Reply(200, _clock(call.session.clock))
+    return Reply(200, clock_json(call.session.clock))
 
 
 @handlers.operation("simListScenarios")
 async def list_scenarios(call: Call) -> Reply:
     loaded = [scenario.summary() for scenario in call.session.plans.scenarios]
-    return Reply(200, {"loaded": loaded, "available": call.state.available_scenarios()})
+    return Reply(200, {"loaded": loaded, "available": runtime_of(call).available_scenarios()})
 
 
 @handlers.operation("simLoadScenario")
 async def load_scenario(call: Call) -> Reply:
-    runtime = call.state
+    runtime = runtime_of(call)
     try:
         if isinstance(call.body, dict):
             name = call.body["name"]
@@ -128,10 +101,10 @@ async def get_scenario_schema(call: Call) -> Reply:
 
 @handlers.operation("simListRoutes")
 async def list_routes(call: Call) -> Reply:
-    runtime = call.state
+    runtime = runtime_of(call)
     routes = []
     for doc in runtime.documents:
-        owner = runtime.vendors.get(doc.api) or runtime.control
+        owner = runtime.vendors[doc.api].handlers if doc.api in runtime.vendors else CONTROL_HANDLERS
         for op in doc.operations:
             routes.append(
                 {
@@ -140,7 +113,7 @@ async def list_routes(call: Call) -> Reply:
                     "path": op.path,
                     "operationId": op.operation_id,
                     "deprecated": op.deprecated,
-                    "simulated": op.operation_id in owner.handlers,
+                    "simulated": op.operation_id in owner,
                 }
             )
     return Reply(200, {"routes": routes})
@@ -149,7 +122,7 @@ async def list_routes(call: Call) -> Reply:
 @handlers.operation("simListSpecs")
 async def list_specs(call: Call) -> Reply:
     specs = []
-    for doc in call.state.documents:
+    for doc in runtime_of(call).documents:
         stem = doc.path.stem
         specs.append(
             {
@@ -165,7 +138,7 @@ async def list_specs(call: Call) -> Reply:
 @handlers.operation("simGetSpec")
 async def get_spec(call: Call) -> Reply:
     name, _, extension = call.path["document"].rpartition(".")
-    documents = call.state.documents
+    documents = runtime_of(call).documents
     doc = next((d for d in documents if d.path.stem == name), None)
     if doc is None:
         by_api = [d for d in documents if d.api == name]
@@ -177,7 +150,29 @@ async def get_spec(call: Call) -> Reply:
     return Reply(200, doc.as_yaml(), media_type="application/yaml")
 
 
-from simulator.control import dashboard  # noqa: E402, F401  (registers the dashboard and /_sim/events)
-from simulator.control import tools as _tools  # noqa: E402  (registers the testing-tool handlers)
+CONTROL_HANDLERS = HandlerTable.joined(handlers, dashboard.handlers, tools.handlers)
 
-del _tools
+
+class ControlApi(Vendor):
+    name = "jobsim"
+    title = "jobsim control API"
+    spec_files = ("jobsim-control.yaml",)
+    lifecycles = {}
+    default_scenario = None
+    handlers = CONTROL_HANDLERS
+
+    def __init__(self, runtime: RuntimeView) -> None:
+        super().__init__()
+        self.runtime = runtime
+
+    def new_state(self, session: Session) -> RuntimeView:
+        return self.runtime
+
+    def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
+        body: dict[str, Any] = {"error": error.kind or error.code or "error", "message": error.message}
+        if isinstance(error.__cause__, ScenarioError):
+            cause = error.__cause__
+            body["source"] = cause.source
+            if cause.line:
+                body["line"] = cause.line
+        return Reply(error.status, body, error.headers)

@@ -23,9 +23,9 @@ from typing import Any
 
 import orjson
 
-from simulator.control.api import _clock, handlers
+from simulator.control.view import RuntimeView, clock_json, runtime_of
 from simulator.engine.session import Session
-from simulator.exchange import PHASES, ApiError, Call, Reply, RunView
+from simulator.exchange import PHASES, ApiError, Call, HandlerTable, Reply, RunView
 
 log = logging.getLogger("jobsim")
 
@@ -55,6 +55,9 @@ REQUESTS_IN_SNAPSHOT = 500
 REQUESTS_PER_TICK = 2000  # a burst beyond this sends only its newest entries (the event says how many it skipped)
 HISTORY_LIMIT = 50  # state changes sent per run (the newest)
 BODY_LIMIT = 16 * 1024  # journal bodies larger than this (as JSON) are sent as a cut preview
+
+
+handlers = HandlerTable()
 
 
 # --- the page --------------------------------------------------------------------------------------------------
@@ -91,7 +94,7 @@ async def dashboard_asset(call: Call) -> Reply:
 # --- the event stream ------------------------------------------------------------------------------------------
 @handlers.operation("simEvents")
 async def events(call: Call) -> Reply:
-    runtime = call.state
+    runtime = runtime_of(call)
     session_id = call.query.get("session") or call.session.id
     if not _SESSION_ID.match(session_id):
         raise ApiError(400, "a session id is 1-64 letters, digits, '_', '.' or '-'", kind="invalid_parameter")
@@ -250,7 +253,7 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
 class Watcher:
     """What one connection has been sent of one session, and the frames that bring it up to date."""
 
-    def __init__(self, runtime: Any, session_id: str) -> None:
+    def __init__(self, runtime: RuntimeView, session_id: str) -> None:
         self.runtime = runtime
         self.session_id = session_id
         self.session: Session | None = None  # the Session object last seen (a reset or a restore replaces it)
@@ -284,7 +287,7 @@ class Watcher:
         return views
 
     def _clock_json(self, session: Session) -> dict[str, Any]:
-        clock = _clock(session.clock)
+        clock = clock_json(session.clock)
         self.clock = (clock["mode"], clock["speed"], clock["now"])
         return clock
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import jsonschema
 
-from simulator.control.api import handlers
+from simulator.control.view import runtime_of
 from simulator.engine.faults import FAULT_RULE_SCHEMA
 from simulator.engine.journal import Pattern
 from simulator.engine.scenario import ScenarioError
 from simulator.engine.snapshot import SnapshotError
-from simulator.exchange import ApiError, Call, Reply
-from simulator.server.runtime import export_session, import_session
+from simulator.exchange import ApiError, Call, HandlerTable, Reply
+
+handlers = HandlerTable()
 
 _FAULT_VALIDATOR = jsonschema.Draft7Validator(FAULT_RULE_SCHEMA)
 _EFFECTS = ("latency", "error", "drop", "malformed")
@@ -80,26 +81,30 @@ async def verify_requests(call: Call) -> Reply:
 
 @handlers.operation("simListSessions")
 async def list_sessions(call: Call) -> Reply:
-    return Reply(200, {"sessions": call.state.sessions.ids()})
+    runtime = runtime_of(call)
+    return Reply(200, {"sessions": runtime.sessions.ids()})
 
 
 @handlers.operation("simDropSession")
 async def drop_session(call: Call) -> Reply:
     session_id = call.path["id"]
-    if not call.state.sessions.drop(session_id):
+    runtime = runtime_of(call)
+    if not runtime.sessions.drop(session_id):
         raise ApiError(404, f"no session {session_id!r}", kind="not_found")
     return Reply(200, {"removed": 1})
 
 
 @handlers.operation("simExportState")
 async def export_state(call: Call) -> Reply:
-    return Reply(200, export_session(call.state, call.session))
+    runtime = runtime_of(call)
+    return Reply(200, runtime.export_session(call.session))
 
 
 @handlers.operation("simImportState")
 async def import_state(call: Call) -> Reply:
+    runtime = runtime_of(call)
     try:
-        session = import_session(call.state, call.session.id, call.body)
+        session = runtime.import_session(call.session.id, call.body)
     except (SnapshotError, ScenarioError, KeyError, TypeError) as exc:
         raise ApiError(400, f"cannot restore this snapshot: {exc}", kind="invalid_snapshot") from None
     return Reply(200, {"session": session.id})
@@ -107,7 +112,7 @@ async def import_state(call: Call) -> Reply:
 
 @handlers.operation("simMetrics")
 async def metrics(call: Call) -> Reply:
-    runtime = call.state
+    runtime = runtime_of(call)
     runs = []
     for session_id in runtime.sessions.ids():
         session = runtime.sessions.get(session_id)

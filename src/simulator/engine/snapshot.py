@@ -2,6 +2,7 @@
 
 Vendor states are plain dataclasses and slotted classes of the `simulator` package; they are walked generically, so
 a new vendor gets snapshots for free. Only classes of this package are ever rebuilt from a snapshot.
+`export_session` / `import_session` write and read a whole session (clock, ids, scenarios, faults, API states).
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ import dataclasses
 import importlib
 import random
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
+
+from simulator.engine.clock import Clock
+from simulator.engine.scenario import Scenario
+from simulator.engine.session import Session
 
 FORMAT_VERSION = 1
 _PACKAGE = "simulator."
@@ -33,6 +38,54 @@ def encode(value: Any, context: Mapping[str, Any] | None = None) -> Any:
 
 def decode(data: Any, context: Mapping[str, Any] | None = None) -> Any:
     return _Decoder(context or {}).decode(data)
+
+
+def export_session(session: Session, apis: Iterable[str], context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The whole world of a session as JSON: clock, id counters, scenarios in force, fault rules, the states of
+    `apis`. `context` names further shared objects (written by name, see `encode`)."""
+    clock = session.clock
+    context = {"session": session, "clock": clock, **(context or {})}
+    return {
+        "format": "jobsim-state",
+        "version": FORMAT_VERSION,
+        "session": session.id,
+        "seed": session.seed,
+        "clock": {"mode": clock.mode, "speed": clock.speed, "now": clock.now()},
+        "ids": encode(session.ids, context),
+        "scenarios": [{"source": s.source, "text": s.text} for s in session.plans.scenarios],
+        "faults": encode(session.faults, context),
+        "states": {api: encode(session.states[api], context) for api in apis},
+    }
+
+
+def import_session(
+    data: Mapping[str, Any],
+    apis: Iterable[str],
+    new_session: Callable[[Clock, int | None], Session],
+    parse: Callable[[str, str], Scenario],
+    context: Mapping[str, Any] | None = None,
+) -> Session:
+    """Rebuild a session from `export_session` output, exactly (refuses other formats and versions).
+
+    `new_session(clock, seed)` makes the empty session to fill; `parse(text, source)` reads a scenario.
+    """
+    if data.get("format") != "jobsim-state" or data.get("version") != FORMAT_VERSION:
+        raise SnapshotError(f"not a jobsim state of version {FORMAT_VERSION} (format/version fields)")
+    apis = list(apis)
+    missing = set(apis) - set(data.get("states", {}))
+    if missing:
+        raise SnapshotError(f"the snapshot has no state for {', '.join(sorted(missing))}")
+    clock_data = data["clock"]
+    clock = Clock(clock_data["mode"], clock_data["speed"], start=clock_data["now"])
+    session = new_session(clock, data.get("seed"))
+    context = {"session": session, "clock": clock, **(context or {})}
+    session.ids = decode(data["ids"], context)
+    session.faults = decode(data["faults"], context)
+    for scenario in data.get("scenarios", []):
+        session.plans.add(parse(scenario["text"], scenario["source"]))
+    for api in apis:
+        session.states[api] = decode(data["states"][api], context)
+    return session
 
 
 class _Encoder:

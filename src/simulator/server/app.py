@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from simulator.control.api import ControlApi
 from simulator.server.dispatch import Dispatcher
 from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
 from simulator.server.runtime import Runtime
@@ -15,6 +16,7 @@ from simulator.server.settings import Settings
 from simulator.server.watch import watching
 from simulator.server.wire import Scope
 from simulator.store.files import load_sessions, save_sessions
+from simulator.vendors import discover
 
 log = logging.getLogger("jobsim")
 
@@ -74,9 +76,6 @@ class JobsimApp:
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
     """Build the simulator. `create_app(seed=1, clock_mode="virtual")` or `create_app(Settings(...))`."""
-    from simulator.control.api import ControlApi
-    from simulator.vendors import discover
-
     settings = replace(settings or Settings(), **overrides)
     if settings.max_runs < 1:
         raise ValueError(f"max_runs must be at least 1, got {settings.max_runs}")
@@ -86,7 +85,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
         if unknown:
             raise ValueError(f"unknown API(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(vendors))}")
         vendors = {name: vendor for name, vendor in vendors.items() if name in settings.apis}
-    runtime = Runtime(settings, vendors, ControlApi())
+    runtime = Runtime(settings, vendors, ControlApi)
     if settings.state_file is not None and settings.state_file.is_file():
         count = load_sessions(runtime, settings.state_file)
         log.info("state of %d session(s) loaded from %s", count, settings.state_file)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from simulator.contract.document import ApiDocument, SpecError, load_document
 from simulator.contract.router import Router
+from simulator.engine import snapshot
 from simulator.engine.clock import Clock
 from simulator.engine.scenario import Scenario, ScenarioError, parse_scenario
 from simulator.engine.session import Session
-from simulator.engine.snapshot import FORMAT_VERSION, SnapshotError, decode, encode
 from simulator.server.metrics import Metrics
 from simulator.server.sessions import Sessions
 from simulator.server.settings import Settings
@@ -22,13 +22,15 @@ log = logging.getLogger("jobsim")
 
 
 class Runtime:
-    def __init__(self, settings: Settings, vendors: Mapping[str, Vendor], control: Vendor) -> None:
+    """`control` builds the control API around this runtime (it sees the runtime through its constructor)."""
+
+    def __init__(self, settings: Settings, vendors: Mapping[str, Vendor], control: Callable[[Runtime], Vendor]) -> None:
         self.settings = settings
         self.vendors: dict[str, Vendor] = dict(vendors)
-        self.control = control
+        self.control = control(self)
         self.documents: list[ApiDocument] = []
         self.handler_aliases: dict[tuple[str, str], str] = {}
-        for vendor in [*self.vendors.values(), control]:
+        for vendor in [*self.vendors.values(), self.control]:
             for spec_file in vendor.spec_files:
                 bundled = settings.specs_dir / spec_file
                 override = settings.spec_overrides.get(Path(spec_file).stem)
@@ -116,21 +118,40 @@ class Runtime:
     # --- sessions -------------------------------------------------------------------------------------------
     def _new_session(self, session_id: str, clock: Clock | None) -> Session:
         clock = clock or Clock(self.settings.clock_mode, self.settings.speed)
+        session = self._empty_session(session_id, clock, self.settings.seed)
+        for vendor in self.vendors.values():
+            session.states[vendor.name] = vendor.new_state(session)
+        for scenario in self.startup_scenarios:
+            self.apply(session, scenario)
+        return session
+
+    def _empty_session(self, session_id: str, clock: Clock, seed: int | None) -> Session:
         settings = self.settings
         session = Session(
             session_id,
             clock,
-            settings.seed,
+            seed,
             journal_size=settings.journal_size,
             journal_enabled=settings.journal,
             max_runs=settings.max_runs,
         )
-        for vendor in self.vendors.values():
-            session.states[vendor.name] = vendor.new_state(session)
-        session.states[self.control.name] = self
-        for scenario in self.startup_scenarios:
-            self.apply(session, scenario)
+        session.states[self.control.name] = self.control.new_state(session)
         return session
+
+    def export_session(self, session: Session) -> dict[str, Any]:
+        """The whole world of a session as JSON (see `snapshot.export_session`)."""
+        return snapshot.export_session(session, self.vendors, {"runtime": self})
+
+    def import_session(self, session_id: str, data: Mapping[str, Any]) -> Session:
+        """Rebuild a session from `export_session` output and put it in place of the session `session_id`."""
+        session = snapshot.import_session(
+            data,
+            self.vendors,
+            lambda clock, seed: self._empty_session(session_id, clock, seed),
+            self.parse,
+            {"runtime": self},
+        )
+        return self.sessions.replace(session)
 
 
 def _load_users_document(path: Path, api: str) -> ApiDocument:
@@ -140,49 +161,3 @@ def _load_users_document(path: Path, api: str) -> ApiDocument:
     except SpecError as exc:
         log.warning("%s (serving it anyway)", str(exc).splitlines()[0])
         return load_document(path, api, check=False)
-
-
-def export_session(runtime: Runtime, session: Session) -> dict[str, Any]:
-    """The whole world of a session as JSON: clock, id counters, scenarios in force, fault rules, API states."""
-    clock = session.clock
-    context = {"session": session, "clock": clock, "runtime": runtime}
-    return {
-        "format": "jobsim-state",
-        "version": FORMAT_VERSION,
-        "session": session.id,
-        "seed": session.seed,
-        "clock": {"mode": clock.mode, "speed": clock.speed, "now": clock.now()},
-        "ids": encode(session.ids, context),
-        "scenarios": [{"source": s.source, "text": s.text} for s in session.plans.scenarios],
-        "faults": encode(session.faults, context),
-        "states": {api: encode(session.states[api], context) for api in runtime.vendors},
-    }
-
-
-def import_session(runtime: Runtime, session_id: str, data: Mapping[str, Any]) -> Session:
-    """Rebuild a session from `export_session` output, exactly (refuses other formats and versions)."""
-    if data.get("format") != "jobsim-state" or data.get("version") != FORMAT_VERSION:
-        raise SnapshotError(f"not a jobsim state of version {FORMAT_VERSION} (format/version fields)")
-    missing = set(runtime.vendors) - set(data.get("states", {}))
-    if missing:
-        raise SnapshotError(f"the snapshot has no state for {', '.join(sorted(missing))}")
-    clock_data = data["clock"]
-    clock = Clock(clock_data["mode"], clock_data["speed"], start=clock_data["now"])
-    settings = runtime.settings
-    session = Session(
-        session_id,
-        clock,
-        data.get("seed"),
-        journal_size=settings.journal_size,
-        journal_enabled=settings.journal,
-        max_runs=settings.max_runs,
-    )
-    context = {"session": session, "clock": clock, "runtime": runtime}
-    session.ids = decode(data["ids"], context)
-    session.faults = decode(data["faults"], context)
-    for scenario in data.get("scenarios", []):
-        session.plans.add(runtime.parse(scenario["text"], scenario["source"]))
-    for api in runtime.vendors:
-        session.states[api] = decode(data["states"][api], context)
-    session.states[runtime.control.name] = runtime
-    return runtime.sessions.replace(session)

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from simulator.engine.snapshot import SnapshotError
-from simulator.server.runtime import Runtime, export_session, import_session
+from simulator.server.runtime import Runtime
 from simulator.server.sessions import DEFAULT_SESSION
 
 log = logging.getLogger("jobsim")
@@ -26,7 +26,7 @@ VERSION = 1
 def save_sessions(runtime: Runtime, path: Path) -> int:
     """Write every session to `path` (atomically: a crash mid-write leaves the previous file); returns how many."""
     sessions = runtime.sessions
-    snapshots = {sid: export_session(runtime, sessions.get(sid)) for sid in sessions.ids()}
+    snapshots = {sid: runtime.export_session(sessions.get(sid)) for sid in sessions.ids()}
     data: dict[str, Any] = {"format": FORMAT, "version": VERSION, "sessions": snapshots}
     partial = path.with_name(path.name + ".partial")
     partial.write_bytes(orjson.dumps(data))
@@ -40,10 +40,10 @@ def load_sessions(runtime: Runtime, path: Path) -> int:
     if not isinstance(data, dict):
         raise SnapshotError(f"{path}: not a jobsim state file")
     if data.get("format") != FORMAT:
-        import_session(runtime, DEFAULT_SESSION, data)
+        runtime.import_session(DEFAULT_SESSION, data)
         return 1
     if data.get("version") != VERSION:
         raise SnapshotError(f"{path}: not a jobsim state file of version {VERSION}")
     for session_id, snapshot in data["sessions"].items():
-        import_session(runtime, session_id, snapshot)
+        runtime.import_session(session_id, snapshot)
     return len(data["sessions"])

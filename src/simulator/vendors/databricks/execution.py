@@ -13,7 +13,7 @@ from typing import Any
 
 from simulator.engine.lifecycle import Step, Timeline
 from simulator.engine.session import Session
-from simulator.vendors.databricks import dag
+from simulator.vendors.databricks import dag, due
 from simulator.vendors.databricks.lifecycle import CANCEL_PATH, CONDITION_PLAN, DEFAULT_PLAN, RUN
 from simulator.vendors.databricks.model import Attempt, DatabricksState, Round, Run, Slot
 
@@ -76,6 +76,7 @@ class Executor:
             if run.final_at is None:
                 self.stop(run, deadline, "timeout")
         self._advance_round(run, round_, now, read)
+        due.refile(self.state, run)
 
     def deadline(self, run: Run) -> float | None:
         round_ = run.latest
@@ -194,6 +195,7 @@ class Executor:
         for slot in round_.slots.values():
             if slot.final_at is None:
                 self._stop_slot(run, slot, at, reason)
+        due.refile(self.state, run)
 
     def _stop_slot(self, run: Run, slot: Slot, at: float, reason: str) -> bool:
         """End a pending retry or interrupt the running attempt; False when the task has not started yet."""
@@ -219,3 +221,4 @@ class Executor:
         """runs/cancel with a task run id: that task is cancelled, its downstream tasks follow their run_if."""
         if slot.final_at is None and not self._stop_slot(run, slot, at, "cancel"):
             self.end_unstarted(slot, CANCEL_PATH[-1], at)
+        due.refile(self.state, run)

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from simulator.engine.session import Session
-from simulator.exchange import Call, Reply
-from simulator.vendors.databricks import render
+from simulator.exchange import ApiError, Call, Reply
+from simulator.vendors.databricks import due, render
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
     EMPTY,
@@ -17,7 +17,6 @@ from simulator.vendors.databricks.common import (
     executor,
     find_job,
     handlers,
-    invalid,
     page,
     paging_fields,
     start_offset,
@@ -107,6 +106,7 @@ def _retime(ex: Executor, job: Job, now: float) -> None:
         run = state.runs.get(run_id)
         if run is not None and run.final_at is None and run.timeout_seconds != seconds:
             run.timeout_seconds, run.timeout_floor = seconds, now
+            due.refile(state, run)
 
 
 @handlers.operation("jobsReset")
@@ -137,8 +137,10 @@ async def update(call: Call) -> Reply:
             settings[head] = [item for item in settings.get(head, []) if item.get(field) != key]
         else:
             settings.pop(removal, None)
-    if len(settings.get("tasks") or []) > 100:
-        raise invalid("A job can have at most 100 tasks.", "new_settings.tasks")
+    # The merged settings obey the same document as a reset would (the task limit differs between 2.1 and 2.2).
+    problem = call.operation.check_body({"job_id": job.job_id, "new_settings": settings})
+    if problem is not None:
+        raise ApiError.from_problem(problem)
     _apply(call, job, settings)
     return EMPTY
 

@@ -119,6 +119,14 @@ class Run:
 
 
 @dataclass(slots=True)
+class DueIndex:
+    """A job's active runs by when they can next change (see `due`)."""
+
+    heap: list[tuple[float, int]] = field(default_factory=list)  # (due, run id); stale entries are skipped
+    due: dict[int, float] = field(default_factory=dict)  # run id -> the due time of its live entry
+
+
+@dataclass(slots=True)
 class DatabricksState:
     jobs: Store[int, Job] = field(default_factory=Store)
     runs: Store[int, Run] = field(default_factory=Store)
@@ -127,6 +135,7 @@ class DatabricksState:
     task_runs: dict[int, int] = field(default_factory=dict)  # task run id -> job run id
     active: dict[int, list[int]] = field(default_factory=dict)  # job id -> started runs not yet seen final
     queued: dict[int, list[int]] = field(default_factory=dict)  # job id -> queued runs, oldest first
+    due: dict[int, DueIndex] = field(default_factory=dict)  # job id -> its active runs by next change (derived)
     swept_at: float = 0.0  # when (simulator clock) runs past their retention were last dropped
 
     def add_run(self, run: Run) -> Run:

@@ -9,9 +9,11 @@ nothing to settle.
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from simulator.engine.lifecycle import Step
+from simulator.vendors.databricks import due
 from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.lifecycle import CANCEL_PATH
 from simulator.vendors.databricks.model import DatabricksState, Run
@@ -46,30 +48,56 @@ def settle(executor: Executor, job_id: int, now: float) -> None:
         # Nothing waits for a slot and one is free even counting runs that may have ended unseen: their bookkeeping
         # can wait until the limit is reached, so a request costs O(1), not O(active runs) (amortised).
         return
+    index = due.index_of(state, job_id, active)
+    ended: list[tuple[float, int]] = []  # active runs seen final, by end time; they hold a slot until then
+    gone: set[int] = set()  # active runs no longer stored
     floor = now  # a free slot without an end before it comes from a raised limit: it opened now
     while True:
-        runs = [state.runs.get(i) for i in active]
-        live = [run for run in runs if run is not None]
-        for run in live:
+        # Only runs due by now can have ended: the others are not looked at (the heap orders them).
+        while (run_id := due.pop_due(index, now)) is not None:
+            run = state.runs.get(run_id)
+            if run is None:
+                gone.add(run_id)
+                continue
             executor.advance(run, now)
-        ends = sorted(run.final_at for run in live if run.final_at is not None)
+            if run.final_at is not None:
+                bisect.insort(ended, (run.final_at, run_id))
+            else:
+                due.file(state, run)
         head = state.runs.get(queued[0]) if queued else None
         if head is None or limit <= 0:
-            active[:] = [run.run_id for run in live if run.final_at is None]
+            _release(active, [run_id for _, run_id in ended], gone)
             if queued and head is None:
                 queued.pop(0)
+                ended, gone = [], set()
                 continue
             return
-        needed = len(live) - limit + 1
-        if needed > len(ends):
-            active[:] = [run.run_id for run in live if run.final_at is None]
+        needed = len(active) - len(gone) - limit + 1
+        if needed > len(ended):
+            _release(active, [run_id for _, run_id in ended], gone)
             return
-        at = max(head.created_at, ends[needed - 1] if needed > 0 else floor)
-        active[:] = [run.run_id for run in live if run.final_at is None or run.final_at > at]
+        at = max(head.created_at, ended[needed - 1][0] if needed > 0 else floor)
+        cut = bisect.bisect_right(ended, (at, _AFTER_ALL_IDS))
+        _release(active, [run_id for _, run_id in ended[:cut]], gone)
+        ended, gone = ended[cut:], set()
         queued.pop(0)
         start(head, at)
         active.append(head.run_id)
+        due.file(state, head)
         floor = at
+
+
+_AFTER_ALL_IDS = 1 << 62
+
+
+def _release(active: list[int], ended: list[int], gone: set[int]) -> None:
+    """Take runs that ended (or are no longer stored) out of a job's active list."""
+    if len(ended) + len(gone) > 32:
+        drop = {*ended, *gone}
+        active[:] = [run_id for run_id in active if run_id not in drop]
+        return
+    for run_id in (*ended, *gone):
+        active.remove(run_id)
 
 
 def start(run: Run, at: float) -> None:
@@ -91,6 +119,7 @@ def admit(
     if limit > 0 and len(active) < limit and not queued:
         start(run, now)
         active.append(run.run_id)
+        due.file(state, run)
     elif limit > 0 and queue_enabled(settings, body, queues_by_default):
         run.admission = "queued"
         queued.append(run.run_id)

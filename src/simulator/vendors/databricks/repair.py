@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from simulator.exchange import Call, Reply
-from simulator.vendors.databricks import dag, params, render
+from simulator.vendors.databricks import dag, due, params, render
 from simulator.vendors.databricks.common import executor, find_run, handlers, invalid, invalid_state
 from simulator.vendors.databricks.execution import outcome
 from simulator.vendors.databricks.model import HIDDEN, DatabricksState, Round, Run, Slot
@@ -87,7 +87,10 @@ async def repair_run(call: Call) -> Reply:
         state.index(run, slot)
     _keep_parameters(run, body)
     if run.job_id is not None:
-        state.active.setdefault(run.job_id, []).append(run.run_id)
+        active = state.active.setdefault(run.job_id, [])
+        if run.run_id not in active:  # a final run not yet taken off the list holds one slot, not two
+            active.append(run.run_id)
+        due.file(state, run)
     return Reply(200, {"repair_id": repair_id})
 
 
