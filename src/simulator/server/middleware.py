@@ -40,9 +40,11 @@ ASGIApp = Any
 class SessionRouting:
     """`/s/<session>/...` or header `X-Jobsim-Session: <session>` picks the session; default otherwise."""
 
-    def __init__(self, app: ASGIApp, sessions: Any) -> None:
+    def __init__(self, app: ASGIApp, sessions: Any, replicated: Any = None) -> None:
         self.app = app
         self.sessions = sessions
+        # With a store, the store serves the request (it leases and loads the session first).
+        self.replicated = replicated
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -64,6 +66,9 @@ class SessionRouting:
                 if name == SESSION_HEADER:
                     session_id = value.decode("latin-1")
                     break
+        if self.replicated is not None and (session_id is None or _SESSION_ID.match(session_id)):
+            await self.replicated.handle(scope, receive, send, session_id, self.app)
+            return
         if session_id is None:
             scope[SESSION_SCOPE_KEY] = self.sessions.default
         elif not _SESSION_ID.match(session_id):

@@ -8,8 +8,8 @@ the session, its clock and the runtime (which every snapshot names as context), 
 from __future__ import annotations
 
 import dataclasses
-import time
 import itertools
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 

@@ -17,12 +17,18 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 import redis.asyncio as aioredis
 
 from simulator.engine.session import Session
+from simulator.exchange import ApiError, Reply
+from simulator.server.dispatch import SESSION_SCOPE_KEY
+from simulator.server.metrics import Metrics
 from simulator.server.runtime import Runtime
+from simulator.server.sessions import DEFAULT_SESSION
+from simulator.server.wire import send_reply
 from simulator.store import codec, lease
 
 log = logging.getLogger("jobsim")
@@ -30,7 +36,27 @@ log = logging.getLogger("jobsim")
 ID_BLOCK = 1000  # ids reserved ahead per counter; a new block is reserved when half of the last one is used
 QUIET_AFTER = 3  # saves an item stayed the same before it is compared only every RECHECK_EVERY saves
 RECHECK_EVERY = 8
+REPLICA_HEADER = b"x-jobsim-replica"  # on every answer: which replica served it
 SLICE_SECONDS = 0.01  # longest stretch of encoding or decoding before the event loop gets a turn
+
+
+DEPLOYMENT_PATHS = frozenset({"/_sim/health", "/_sim/metrics", "/_sim/sessions"})
+
+
+def _with_replica(send: Any, replica: bytes) -> Any:
+    async def send_with_replica(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), (REPLICA_HEADER, replica)]}
+        await send(message)
+
+    return send_with_replica
+
+
+def _query_session(scope: Any) -> str | None:
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
+        if name == "session" and value:
+            return value
+    return None
 
 
 class SessionUnavailable(Exception):
@@ -53,6 +79,8 @@ class Held:
     ceilings: dict[str, int] = field(default_factory=dict)  # id kind -> first id not reserved in Redis
     dirty: bool = True
     saves: int = 0
+    in_flight: int = 0  # requests of the session being answered now (long-polls, event streams)
+    used_at: float = field(default_factory=time.monotonic)  # when its last request began
 
 
 class ReplicatedSessions:
@@ -128,6 +156,7 @@ class ReplicatedSessions:
                 if held is None:
                     held = await self._acquire(session_id)
         held.dirty = True
+        held.used_at = time.monotonic()
         return self.runtime.sessions.get(session_id)
 
     async def before_answer(self, session_id: str) -> None:
@@ -141,6 +170,83 @@ class ReplicatedSessions:
             if value + ID_BLOCK // 2 > ceilings.get(kind, 0):
                 await self._reserve(session_id, held)
                 return
+
+    async def handle(self, scope: Any, receive: Any, send: Any, session_id: str | None, app: Any) -> None:
+        """Serve one request of `session_id` with `app`: here if this replica holds it, else 503 + Retry-After.
+
+        Without a session id, the dashboard's event stream names its session in `?session=` (the proxy routes by
+        it too); anything else is the default session's.
+        """
+        replica = self.replica.encode()
+        if session_id is None:
+            if scope["path"] in DEPLOYMENT_PATHS:
+                # Health checks and deployment-wide answers must not take the default session's lease.
+                scope[SESSION_SCOPE_KEY] = self.runtime.sessions.default
+                await app(scope, receive, _with_replica(send, replica))
+                return
+            session_id = _query_session(scope) or DEFAULT_SESSION
+        try:
+            scope[SESSION_SCOPE_KEY] = await self.open(session_id)
+        except SessionUnavailable as exc:
+            await self._unavailable(scope, send, exc, replica)
+            return
+        except LookupError as exc:
+            await send_reply(send, Reply(429, {"error": "too_many_sessions", "message": str(exc)}))
+            return
+        refused = False
+
+        async def send_held(message: Any) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start":
+                try:
+                    await self.before_answer(session_id)
+                except SessionUnavailable as exc:
+                    refused = True
+                    await self._unavailable(scope, send, exc, replica)
+                    return
+                message = {**message, "headers": [*message.get("headers", ()), (REPLICA_HEADER, replica)]}
+            elif refused:
+                return
+            await send(message)
+
+        held = self.held.get(session_id)
+        if held is not None:
+            held.in_flight += 1
+        try:
+            await app(scope, receive, send_held)
+        finally:
+            if held is not None:
+                held.in_flight -= 1
+                held.used_at = time.monotonic()
+
+    async def _unavailable(self, scope: Any, send: Any, exc: SessionUnavailable, replica: bytes) -> None:
+        """503 in the shape of the vendor the request was for, with Retry-After (when the lease can next be free)."""
+        runtime = self.runtime
+        headers = {"Retry-After": str(exc.retry_after), REPLICA_HEADER.decode(): replica.decode()}
+        problem = ApiError(503, str(exc), kind="unavailable", headers=headers)
+        problem.stamp(scope["path"], time.time())
+        api = runtime.router.match(scope["method"], scope["path"]).api
+        vendor = runtime.vendors.get(api) if api else None
+        reply = (vendor or runtime.control).render_error(problem, None)
+        reply.headers = {**(reply.headers or {}), **headers}
+        await send_reply(send, reply)
+
+    async def health(self) -> dict[str, Any]:
+        return {
+            "sessions": len(await self.session_ids()),
+            "replica": self.replica,
+            "replicas": await self.replicas(),
+            "store": "redis",
+        }
+
+    async def metrics_text(self) -> str:
+        totals, violations, runs = await self.metrics()
+        figures = Metrics()
+        figures.requests.update(totals["requests"])
+        figures.faults_fired.update(totals["faults"])
+        figures.validation_failures.update(totals["validation"])
+        figures.contract_violations = violations
+        return figures.render(runs)
 
     # --- taking and loading a session ----------------------------------------------------------------------------
     async def _acquire(self, session_id: str) -> Held:
@@ -315,7 +421,7 @@ class ReplicatedSessions:
         if await self._save(keys=lease.session_keys(session_id), args=args):
             return True
         self.saves_refused += 1
-        log.warning("replica %s: lost the lease of session %s; its unsaved changes are dropped", self.replica, session_id)
+        log.warning("replica %s: lost the lease of session %s; unsaved changes dropped", self.replica, session_id)
         self._give_up(session_id)
         raise SessionUnavailable(session_id, 1)
 
@@ -329,12 +435,30 @@ class ReplicatedSessions:
             sessions.drop(session_id)
 
     async def _save_all(self) -> None:
+        idle_before = time.monotonic() - self.lease_ms / 1000
         for session_id in list(self.held):
+            held = self.held.get(session_id)
             try:
-                await self.save(session_id)
+                if held is not None and held.in_flight <= 0 and held.used_at < idle_before:
+                    await self.hand_back(session_id)
+                else:
+                    await self.save(session_id)
             except SessionUnavailable:
                 pass
         await self._publish()
+
+    async def hand_back(self, session_id: str) -> None:
+        """Save an idle session in full and free its lease: when the proxy's ring changed (a replica left and came
+        back), the replica the session's requests now reach can take it; this one loads it again if they return."""
+        if not await self.save(session_id, final=True):
+            return
+        held = self.held.pop(session_id, None)
+        if held is None:
+            return
+        await self._release(keys=[lease.lease_key(session_id)], args=[held.holder])
+        sessions = self.runtime.sessions
+        if session_id in sessions.ids():
+            sessions.drop(session_id)
 
     async def _renew_all(self) -> None:
         held = list(self.held.items())
