@@ -52,6 +52,18 @@ def _with_replica(send: Any, replica: bytes) -> Any:
     return send_with_replica
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _raise_counters(session: Session, ceilings: dict[bytes, bytes]) -> None:
+    """Move every id counter past what was reserved in Redis (all that a previous holder may have handed out)."""
+    counters = session.ids._next
+    for raw_kind, raw_ceiling in ceilings.items():
+        kind, ceiling = raw_kind.decode(), int(raw_ceiling)
+        counters[kind] = max(counters.get(kind, ceiling), ceiling)
+
+
 def _query_session(scope: Any) -> str | None:
     for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
         if name == "session" and value:
@@ -280,7 +292,12 @@ class ReplicatedSessions:
         raw_head, raw_items, raw_journal, raw_ids = await pipe.execute()
         runtime = self.runtime
         if raw_head is None:
-            return Held(holder, runtime.sessions.get(session_id))
+            # Never saved, but ids may have been handed out (and reserved) before the replica died.
+            fresh = runtime.sessions.get(session_id)
+            _raise_counters(fresh, raw_ids)
+            if raw_ids:
+                fresh.ids.rng.seed(f"{fresh.seed}/{holder}")
+            return Held(holder, fresh)
         head = orjson.loads(raw_head)
         session = codec.new_session(runtime, session_id, head, keep_running=True)
         items: dict[str, Any] = {}
@@ -295,10 +312,7 @@ class ReplicatedSessions:
                 started = time.perf_counter()
         codec.fill_session(runtime, session, head, items)
         codec.restore_journal(session.journal, [orjson.loads(e) for e in raw_journal])
-        counters = session.ids._next
-        for raw_kind, raw_ceiling in raw_ids.items():
-            kind, ceiling = raw_kind.decode(), int(raw_ceiling)
-            counters[kind] = max(counters.get(kind, ceiling), ceiling)
+        _raise_counters(session, raw_ids)
         if not head.get("clean"):
             # Saved before a crash: random ids handed out after that save must not come again.
             session.ids.rng.seed(f"{session.seed}/{holder}")
@@ -483,7 +497,7 @@ class ReplicatedSessions:
 
     # --- the deployment as a whole -------------------------------------------------------------------------------
     async def session_ids(self) -> list[str]:
-        saved = {m.decode() for m in await self.redis.smembers(lease.SESSIONS)}
+        saved = {_text(m) for m in await self.redis.smembers(lease.SESSIONS)}
         return sorted(saved | set(self.runtime.sessions.ids()))
 
     async def replicas(self) -> list[str]:
@@ -498,14 +512,14 @@ class ReplicatedSessions:
         violations = 0
         runs: list[tuple[str, str, str, int]] = []
         for raw_name, raw in published.items():
-            name = raw_name.decode()
+            name = _text(raw_name)
             data = self._own_figures() if name == self.replica else orjson.loads(raw)
             for key in totals:
                 for *labels, count in data[key]:
                     totals[key][tuple(labels)] += count
             violations += data["violations"]
             if name == self.replica or name in alive:
-                runs += [tuple(r) for r in data["runs"]]  # type: ignore[misc]
+                runs += [tuple(r) for r in data["runs"]]
         return totals, violations, sorted(runs)
 
     def _own_figures(self) -> dict[str, Any]:
@@ -541,7 +555,7 @@ class ReplicatedSessions:
         for *labels, count in data["requests"]:
             metrics.requests[(labels[0], labels[1], int(labels[2]))] += count
         for *labels, count in data["faults"]:
-            metrics.faults_fired[tuple(labels)] += count  # type: ignore[index]
+            metrics.faults_fired[tuple(labels)] += count
         for *labels, count in data["validation"]:
-            metrics.validation_failures[tuple(labels)] += count  # type: ignore[index]
+            metrics.validation_failures[tuple(labels)] += count
         metrics.contract_violations += data["violations"]
