@@ -20,7 +20,11 @@ FORBIDDEN = {
     "simulator.contract": ("simulator.vendors", "simulator.server", "simulator.control", "simulator.exchange"),
     "simulator.exchange": ("simulator.vendors", "simulator.server", "simulator.control"),
     "simulator.vendors": ("simulator.server", "simulator.control"),
+    "simulator.declared": ("simulator.server", "simulator.control"),  # a declared API is a vendor built from YAML
     "simulator.control": ("simulator.server",),  # it sees the runtime through its constructor (control/view.py)
+    # the two Collibra APIs share code through the `collibra` package, never through each other
+    "simulator.vendors.collibra.dq": ("simulator.vendors.collibra.dgc",),
+    "simulator.vendors.collibra.dgc": ("simulator.vendors.collibra.dq",),
 }
 
 
@@ -138,3 +142,16 @@ def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
                         break
                 components.append(component)
     return components
+
+
+TEMPLATE = ("handlers", "model", "lifecycle", "render", "errors", "sample_data")
+
+
+def test_every_vendor_package_follows_the_template() -> None:
+    """Same module names for the same concepts in every vendor package (docs/architecture.md, the vendor template)."""
+    from simulator.vendors import discover
+
+    packages = [ROOT.parent.joinpath(*vendor.__module__.split(".")) for vendor in discover()]
+    assert len(packages) >= 5
+    missing = sorted(f"{p.name}/{name}.py" for p in packages for name in TEMPLATE if not (p / f"{name}.py").is_file())
+    assert missing == []

@@ -57,6 +57,8 @@ DOCUMENTED_400 = {
         r"^Task .* depends on .*, which is not a task of this job\.$",
         r"^The task dependencies form a cycle through .*\.$",
         r"^A job can have at most 100 tasks\.$",
+        # jobs/update: the merged settings break the endpoint's own limit (100 tasks in 2.0/2.1, 1,000 in 2.2)
+        r"^Invalid value for field 'new_settings\.(tasks|job_clusters)': .* has more than \d+ items$",
         r"^Task\(s\) .* (given in 'only' are not tasks of this job|are not part of run \d+)\.$",
         r"^rerun_tasks cannot contain duplicate task keys\.$",
         r"^The JSON representation of \w+ cannot exceed \d+ bytes\.$",
@@ -70,6 +72,9 @@ DOCUMENTED_400 = {
         r"^Retrieving the output of runs with multiple tasks is not supported\.",
         r"^The run created with idempotency_token .* was deleted; use a new token\.$",
     ],
+}
+DOCUMENTED_400["databricks-jobs-2.0"] = DOCUMENTED_400["databricks-jobs"]  # the same jobs, runs and rules
+DOCUMENTED_400 |= {
     "collibra-dq": [
         r"^Job run \S+ already ended with status [A-Z]+\.$",  # cancel of a finished run: jobRunNotCancellable
         r"^runDateEnd \(.*\) must be later than runDate \(.*\)\.$",

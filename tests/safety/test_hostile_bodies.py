@@ -75,11 +75,15 @@ def _properties(schema: dict[str, Any], definitions: dict[str, Any], seen: int =
 
 
 def _path_for(op: Operation) -> str:
+    """The operation's path with a valid value in each parameter (all are read together, so try each in turn)."""
     path = op.path
+    chosen: dict[str, str] = {}
     for param in op.path_params:
         for value in PATH_VALUES:
-            if not isinstance(op.read_path({param.name: value}), RequestProblem) or value == PATH_VALUES[-1]:
+            problem = op.read_path({p.name: chosen.get(p.name, value) for p in op.path_params})
+            if not isinstance(problem, RequestProblem) or problem.field != param.name or value == PATH_VALUES[-1]:
                 break
+        chosen[param.name] = value
         path = path.replace("{" + param.name + "}", value)
     return path
 
@@ -170,8 +174,11 @@ def breaks_the_schema(stem: str, op: Operation, raw: bytes, content_type: str | 
         return True
     if op.body_schema is None:
         return False
+    # The API's parser rules (protobuf JSON, Jackson) first, as the vendor's server reads the body; what they leave
+    # invalid must still be refused.
+    body, _ = op.prepare_body(body)
     try:
-        body = _VENDORS[op.api].normalize_body(op, body)
+        _VENDORS[op.api].precheck_body(op, body)
     except ApiError as refusal:  # a vendor's pre-check of the body (Collibra DQ's run dates) refuses it itself
         return 400 <= refusal.status < 500
     schema = {**op.body_schema.source, "definitions": _definitions(stem)}

@@ -10,10 +10,11 @@ from typing import Any
 
 import orjson
 
+from simulator.contract.leniency import STRICT, ParserRules, Shape, ShapeBuilder, apply
 from simulator.contract.schema import CompiledSchema, Violation, to_json_schema
 
-_INT = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_INT = re.compile(r"^[+-]?[0-9]+\Z")
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 JSON_MEDIA_TYPES = ("application/json", "text/json")
 _MAX_DIGITS = 100
 
@@ -66,6 +67,8 @@ class Operation:
     default_response: ResponseSpec | None
     deprecated: bool
     summary: str
+    rules: ParserRules = STRICT
+    body_shape: Shape | None = None
 
     # -- request side -------------------------------------------------------------------------------------
     def read_query(self, pairs: list[tuple[str, str]]) -> dict[str, Any] | RequestProblem:
@@ -95,6 +98,18 @@ class Operation:
     def read_path(self, raw: dict[str, str]) -> dict[str, Any] | RequestProblem:
         values = {param.name: coerce(raw[param.name], param.type) for param in self.path_params}
         return self._checked(values, self.path_schema, "path parameter")
+
+    def prepare_body(self, body: Any) -> tuple[Any, bool]:
+        """The body as the vendor's parser reads it (see contract.leniency), and whether it then honours the schema.
+
+        A body that is valid as sent is handed on untouched; only an invalid one is walked and coerced."""
+        schema = self.body_schema
+        if schema is None or schema.is_valid(body):
+            return body, True
+        if self.body_shape is None or not self.rules.lenient:
+            return body, False
+        body = apply(self.rules, self.body_shape, body)
+        return body, schema.is_valid(body)
 
     def check_body(self, body: Any) -> RequestProblem | None:
         if self.body_schema is None:
@@ -174,6 +189,8 @@ def compile_operation(
     shared_params: list[Any],
     resolve: Callable[[Any], Any],
     definitions: dict[str, Any],
+    rules: ParserRules = STRICT,
+    shapes: ShapeBuilder | None = None,
 ) -> Operation:
     params: dict[tuple[str, str], dict[str, Any]] = {}
     for raw in [*shared_params, *spec.get("parameters", [])]:
@@ -211,6 +228,7 @@ def compile_operation(
     query_params, query_schema = group("query")
 
     body_schema = None
+    body_shape = None
     body_required = False
     media_types: tuple[str, ...] = ()
     if "requestBody" in spec:
@@ -221,6 +239,8 @@ def compile_operation(
         json_content = next((content[m] for m in content if "json" in m), None)
         if json_content is not None and "schema" in json_content:
             body_schema = compiled(json_content["schema"])
+            if shapes is not None and rules.lenient:
+                body_shape = shapes.build(json_content["schema"])
 
     responses: dict[int, ResponseSpec] = {}
     default_response = None
@@ -255,6 +275,8 @@ def compile_operation(
         default_response=default_response,
         deprecated=bool(spec.get("deprecated")),
         summary=str(spec.get("summary", "")),
+        rules=rules,
+        body_shape=body_shape,
     )
 
 

@@ -109,6 +109,9 @@ class CompiledSchema:
         self._validator = jsonschema_rs.validator_for(document, validate_formats=True)
         self._is_valid: Callable[[Any], bool] = self._validator.is_valid
 
+    def is_valid(self, instance: Any) -> bool:
+        return self._is_valid(instance)
+
     def check(self, instance: Any) -> Violation | None:
         if self._is_valid(instance):
             return None

@@ -12,6 +12,7 @@ from typing import Any
 from simulator.contract.operation import Operation
 from simulator.control import dashboard, tools
 from simulator.control.view import RuntimeView, clock_json, runtime_of
+from simulator.declared.format import api_schema
 from simulator.engine.scenario import ScenarioError, parse_duration, scenario_schema
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Call, HandlerTable, Reply
@@ -83,7 +84,8 @@ async def load_scenario(call: Call) -> Reply:
         if isinstance(call.body, dict):
             name = call.body["name"]
             path = runtime.find_scenario(name)
-            if runtime.settings.scenarios_dir not in path.resolve().parents:
+            roots = {runtime.settings.scenarios_dir, *runtime.scenario_dirs().values()}
+            if not roots.intersection(path.resolve().parents):
                 raise ScenarioError(name, None, "only bundled scenarios can be loaded by name; send the YAML instead")
             scenario = runtime.parse(path.read_text(encoding="utf-8"), f"{path.parent.name}/{path.name}")
         else:
@@ -92,6 +94,11 @@ async def load_scenario(call: Call) -> Reply:
         raise ApiError(400, str(exc), kind="invalid_scenario") from exc
     runtime.apply(call.session, scenario)
     return Reply(200, scenario.summary())
+
+
+@handlers.operation("simApiSchema")
+async def get_api_schema(call: Call) -> Reply:
+    return Reply(200, api_schema())
 
 
 @handlers.operation("simScenarioSchema")
@@ -141,8 +148,8 @@ async def get_spec(call: Call) -> Reply:
     documents = runtime_of(call).documents
     doc = next((d for d in documents if d.path.stem == name), None)
     if doc is None:
-        by_api = [d for d in documents if d.api == name]
-        doc = by_api[0] if len(by_api) == 1 else None
+        # By API name: the vendor's first document (Databricks' 2.1/2.2 one; its Jobs API 2.0 has its own name).
+        doc = next((d for d in documents if d.api == name), None)
     if doc is None:
         raise ApiError(404, f"no API document named {name!r}", kind="not_found")
     if extension == "json":

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from starlette.types import Receive, Scope, Send
 
 from simulator.control.view import RuntimeView, clock_json, runtime_of
 from simulator.engine.session import Session
@@ -123,7 +124,7 @@ class EventStream(str):
         body.watcher = watcher
         return body
 
-    async def asgi_stream(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def asgi_stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [
             (b"content-type", b"text/event-stream"),
             (b"cache-control", b"no-cache"),
@@ -134,7 +135,7 @@ class EventStream(str):
         await follow(self.watcher, receive, send)
 
 
-async def follow(watcher: Watcher, receive: Any, send: Any) -> None:
+async def follow(watcher: Watcher, receive: Receive, send: Send) -> None:
     """Send the session's changes until the client disconnects, the session is dropped or the server stops."""
     loop = asyncio.get_running_loop()
     wake = asyncio.Event()

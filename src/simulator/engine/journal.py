@@ -49,6 +49,10 @@ class Entry:
         "status",
         "time",
     )  # fmt: skip
+    _raw_headers: Iterable[tuple[bytes, bytes]] | None
+    _headers: dict[str, str] | None
+    _raw_body: bytes | None
+    _body: Any
 
     def __init__(
         self,

@@ -25,32 +25,64 @@ def load_yaml(text: str, source: str) -> tuple[Any, Lines]:
     """Parse `text` safely; return the data and the 1-based line of every mapping key and list item."""
     if len(text.encode("utf-8", "replace")) > MAX_YAML_BYTES:
         raise YamlError(source, None, f"file is larger than {MAX_YAML_BYTES} bytes")
+    if _FAST is not yaml.SafeLoader:
+        try:
+            return _load(text, source, _FAST)
+        except yaml.YAMLError:
+            pass  # say what is wrong in the words of the pure-Python parser (its messages are the documented ones)
+    return _load(text, source, yaml.SafeLoader)
+
+
+# libyaml's parser where PyYAML has it: the same events, nodes and safe types, about ten times faster.
+_FAST: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load(text: str, source: str, loader_class: Any) -> tuple[Any, Lines]:
     try:
         aliases = depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):  # events: no recursion, however deep the text
+        for event in yaml.parse(text, Loader=loader_class):  # events: no recursion, however deep the text
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
             elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:  # the composer below recurses once per level
-                    raise YamlError(source, event.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels")
+                    raise YamlError(
+                        source,
+                        event.start_mark.line + 1 if event.start_mark else None,
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                    )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
         if aliases > MAX_ALIASES:
             raise YamlError(source, None, f"too many YAML aliases ({aliases} > {MAX_ALIASES})")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=loader_class)
         if node is not None and _expanded_size(node, {}, 0) > MAX_NODES:
             raise YamlError(source, None, f"YAML aliases expand to more than {MAX_NODES} nodes")
-        data = yaml.safe_load(text)
+        data = _construct(node, loader_class)
     except yaml.MarkedYAMLError as exc:
+        if loader_class is not yaml.SafeLoader:
+            raise
         mark = exc.problem_mark or exc.context_mark
         raise YamlError(source, mark.line + 1 if mark else None, str(exc.problem or exc)) from exc
     except yaml.YAMLError as exc:
+        if loader_class is not yaml.SafeLoader:
+            raise
         raise YamlError(source, None, str(exc)) from exc
     lines: Lines = {}
     if node is not None:
         _walk(node, (), lines)
     return data, lines
+
+
+def _construct(node: yaml.Node | None, loader_class: Any) -> Any:
+    """The data of an already composed document (what `safe_load` gives), without parsing the text again."""
+    if node is None:
+        return None
+    loader = loader_class("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def line_of(lines: Lines, path: tuple[Any, ...]) -> int | None:

@@ -30,10 +30,14 @@ class ScenarioError(YamlError):
 class ScenarioRules(Protocol):
     """What the engine needs from an API to check a scenario (a vendor provides it)."""
 
-    name: str
-    lifecycles: Mapping[str, Lifecycle]
-    match_keys: frozenset[str]
-    data_schema: Mapping[str, Any]
+    @property
+    def name(self) -> str: ...
+    @property
+    def lifecycles(self) -> Mapping[str, Lifecycle]: ...
+    @property
+    def match_keys(self) -> frozenset[str]: ...
+    @property
+    def data_schema(self) -> Mapping[str, Any]: ...
 
     def check_step(self, kind: str, step: Step) -> str | None: ...
 

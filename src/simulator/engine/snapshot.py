@@ -181,7 +181,7 @@ class _Decoder:
             return self.objects[data["$ref"]]
         if "$class" in data:
             cls = _class(data["$class"])
-            obj = object.__new__(cls)
+            obj: Any = object.__new__(cls)
             self.objects[data.get("$id", -1)] = obj
             for name, value in data["fields"].items():
                 object.__setattr__(obj, name, decode(value))

@@ -9,13 +9,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from simulator.control.api import ControlApi
+from simulator.declared.vendor import discover_declared, load_folder
 from simulator.server.dispatch import Dispatcher
 from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
 from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
 from simulator.server.watch import watching
-from simulator.server.wire import Scope
 from simulator.store.files import load_sessions, save_sessions
 from simulator.store.replicated import ReplicatedSessions
 from simulator.vendors import discover
@@ -46,13 +48,13 @@ class JobsimApp:
                 save_interval=settings.save_interval,
             )
             runtime.deployment = self.replicated
-        self._asgi: Any = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions, self.replicated)
+        self._asgi: ASGIApp = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions, self.replicated)
 
     @property
     def settings(self) -> Settings:
         return self.runtime.settings
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             await self._asgi(scope, receive, send)
@@ -72,7 +74,7 @@ class JobsimApp:
             count = save_sessions(self.runtime, settings.state_file)
             log.info("state of %d session(s) saved to %s", count, settings.state_file)
 
-    async def _lifespan(self, receive: Any, send: Any) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
         async with contextlib.AsyncExitStack() as stack:
             while True:
                 message = await receive()
@@ -95,12 +97,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
     settings = replace(settings or Settings(), **overrides)
     if settings.max_runs < 1:
         raise ValueError(f"max_runs must be at least 1, got {settings.max_runs}")
-    vendors = {cls.name: cls(options=dict(settings.vendor_options.get(cls.name, {}))) for cls in discover()}
-    if settings.apis:
-        unknown = set(settings.apis) - set(vendors)
+    classes = [*discover(), *discover_declared(settings.apis_dir)]
+    users = [load_folder(folder) for folder in settings.api_folders]
+    vendors = {cls.name: cls(options=dict(settings.vendor_options.get(cls.name, {}))) for cls in [*classes, *users]}
+    if settings.apis or users:
+        wanted = {*settings.apis, *(cls.name for cls in users)}
+        unknown = wanted - set(vendors)
         if unknown:
             raise ValueError(f"unknown API(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(vendors))}")
-        vendors = {name: vendor for name, vendor in vendors.items() if name in settings.apis}
+        vendors = {name: vendor for name, vendor in vendors.items() if name in wanted}
     runtime = Runtime(settings, vendors, ControlApi)
     if settings.state_file is not None and settings.state_file.is_file():
         count = load_sessions(runtime, settings.state_file)

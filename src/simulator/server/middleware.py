@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simulator.contract.router import Router
 from simulator.engine.faults import FaultRule
@@ -16,7 +19,8 @@ from simulator.exchange import ApiError, Reply
 from simulator.server.dispatch import SESSION_SCOPE_KEY
 from simulator.server.metrics import Metrics
 from simulator.server.protocol import reset_connection
-from simulator.server.wire import Scope, read_body, send_reply
+from simulator.server.sessions import Sessions
+from simulator.server.wire import read_body, send_reply
 from simulator.vendors.base import Vendor
 
 SESSION_HEADER = b"x-jobsim-session"
@@ -34,19 +38,17 @@ _KIND_BY_STATUS = {
     503: "unavailable",
 }
 
-ASGIApp = Any
-
 
 class SessionRouting:
     """`/s/<session>/...` or header `X-Jobsim-Session: <session>` picks the session; default otherwise."""
 
-    def __init__(self, app: ASGIApp, sessions: Any, replicated: Any = None) -> None:
+    def __init__(self, app: ASGIApp, sessions: Sessions, replicated: Any = None) -> None:
         self.app = app
         self.sessions = sessions
         # With a store, the store serves the request (it leases and loads the session first).
         self.replicated = replicated
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -96,7 +98,7 @@ class Journaling:
         self.app = app
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
@@ -106,7 +108,7 @@ class Journaling:
         chunks: list[bytes] = []
         size = 0
 
-        async def receive_recorded() -> Any:
+        async def receive_recorded() -> Message:
             nonlocal size
             message = await receive()
             chunk = message.get("body", b"")
@@ -115,7 +117,7 @@ class Journaling:
                 size += len(chunk)
             return message
 
-        async def send_recorded(message: Any) -> None:
+        async def send_recorded(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -159,7 +161,7 @@ class FaultInjection:
         self.metrics = metrics
         self.max_body = max_body
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
@@ -191,9 +193,9 @@ class FaultInjection:
         if not after:
             await self.app(scope, replay, send)
             return
-        messages: list[Any] = []
+        messages: list[Message] = []
 
-        async def capture(message: Any) -> None:
+        async def capture(message: Message) -> None:
             messages.append(message)
 
         await self.app(scope, replay, capture)
@@ -211,7 +213,13 @@ class FaultInjection:
             await send(message)
 
     async def _apply(
-        self, rule: FaultRule, scope: Scope, send: Any, api: str | None, rng: Any, response: tuple[Any, bytes] | None
+        self,
+        rule: FaultRule,
+        scope: Scope,
+        send: Send,
+        api: str | None,
+        rng: random.Random,
+        response: tuple[Message, bytes] | None,
     ) -> bool:
         """Carry out one fired rule; True when it answered (or dropped) the request itself."""
         spec = rule.spec
@@ -257,10 +265,10 @@ class FaultInjection:
         return reply
 
 
-def _replay(raw: bytes) -> Any:
+def _replay(raw: bytes) -> Receive:
     sent = False
 
-    async def receive() -> Any:
+    async def receive() -> Message:
         nonlocal sent
         if sent:
             await asyncio.Event().wait()  # like a real connection: nothing more until the client goes away

@@ -7,6 +7,7 @@ import socket
 import struct
 from typing import Any
 
+from starlette.types import Scope
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 TRANSPORT_KEY = "jobsim.transport"
@@ -14,11 +15,12 @@ TRANSPORT_KEY = "jobsim.transport"
 
 class JobsimHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
-        self.scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
+        extensions: dict[str, Any] = self.scope.setdefault("extensions", {})
+        extensions[TRANSPORT_KEY] = self.transport
         super().on_headers_complete()
 
 
-def reset_connection(scope: dict[str, Any]) -> bool:
+def reset_connection(scope: Scope) -> bool:
     """Abort the client's connection with a TCP reset. False when the server does not expose its transport."""
     transport = scope.get("extensions", {}).get(TRANSPORT_KEY)
     if transport is None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.contract.document import ApiDocument, SpecError, load_document
+from simulator.contract.leniency import ParserRules
 from simulator.contract.router import Router
 from simulator.engine import snapshot
 from simulator.engine.clock import Clock
@@ -35,12 +36,12 @@ class Runtime:
                 bundled = settings.specs_dir / spec_file
                 override = settings.spec_overrides.get(Path(spec_file).stem)
                 if override:
-                    self.documents.append(_load_users_document(Path(override), vendor.name))
+                    self.documents.append(_load_users_document(Path(override), vendor.name, vendor.parser_rules))
                     # A user's own document may name operations differently: serve them by method and path.
                     for op in load_document(bundled, vendor.name).operations:
                         self.handler_aliases[(op.method, op.path)] = op.operation_id
                 else:
-                    self.documents.append(load_document(bundled, vendor.name))
+                    self.documents.append(load_document(bundled, vendor.name, rules=vendor.parser_rules))
         operations = [op for doc in self.documents for op in doc.operations]
         mounted = [(prefix, doc.api) for doc in self.documents for prefix in doc.mount_prefixes]
         owned = [(prefix, doc.api) for doc in self.documents for prefix in doc.owned_prefixes]
@@ -65,10 +66,13 @@ class Runtime:
         if candidate.is_file():
             return candidate
         root = self.settings.scenarios_dir
-        for option in (root / f"{ref}.yaml", root / ref):
+        api, _, rest = ref.partition("/")
+        own = self.scenario_dirs().get(api)
+        for option in (root / f"{ref}.yaml", root / ref, *((own / f"{rest}.yaml",) if own and rest else ())):
             if option.is_file():
                 return option
         named = sorted(root.glob(f"*/{ref}.yaml"))
+        named += [d / f"{ref}.yaml" for d in self.scenario_dirs().values() if (d / f"{ref}.yaml").is_file()]
         if len(named) == 1:
             return named[0]
         if len(named) > 1:
@@ -76,11 +80,19 @@ class Runtime:
             raise ScenarioError(ref, None, f"scenario name is ambiguous: {choices}")
         raise ScenarioError(ref, None, "no such scenario file or name (see `jobsim scenarios`)")
 
+    def scenario_dirs(self) -> dict[str, Path]:
+        """Every API's scenario folder: the bundled scenarios/<api>/, or the one a user's declared API brings."""
+        out = {}
+        for name, vendor in self.vendors.items():
+            own = getattr(vendor, "scenario_dir", None)
+            out[name] = own if own is not None else self.settings.scenarios_dir / name
+        return out
+
     def available_scenarios(self) -> list[dict[str, str]]:
         out = []
-        for path in sorted(self.settings.scenarios_dir.glob("*/*.yaml")):
-            if path.parent.name in self.vendors:
-                out.append({"api": path.parent.name, "name": path.stem, "ref": f"{path.parent.name}/{path.stem}"})
+        for api, folder in sorted(self.scenario_dirs().items()):
+            for path in sorted(folder.glob("*.yaml")):
+                out.append({"api": api, "name": path.stem, "ref": f"{api}/{path.stem}"})
         return out
 
     def apply(self, session: Session, scenario: Scenario) -> None:
@@ -108,11 +120,9 @@ class Runtime:
     def _startup_refs(self) -> list[str]:
         refs = []
         if self.settings.load_defaults:
+            folders = self.scenario_dirs()
             for vendor in self.vendors.values():
-                if (
-                    vendor.default_scenario
-                    and (self.settings.scenarios_dir / vendor.name / f"{vendor.default_scenario}.yaml").is_file()
-                ):
+                if vendor.default_scenario and (folders[vendor.name] / f"{vendor.default_scenario}.yaml").is_file():
                     refs.append(f"{vendor.name}/{vendor.default_scenario}")
         refs.extend(self.settings.scenarios)
         return refs
@@ -156,10 +166,11 @@ class Runtime:
         return self.sessions.replace(session)
 
 
-def _load_users_document(path: Path, api: str) -> ApiDocument:
-    """A user's own document is served even when it breaks the OpenAPI rules (vendor files often do); we warn."""
+def _load_users_document(path: Path, api: str, rules: ParserRules) -> ApiDocument:
+    """A user's own document is served even when it breaks the OpenAPI rules (vendor files often do); we warn.
+    Its requests are read by the vendor's parser rules, like the bundled document's."""
     try:
-        return load_document(path, api)
+        return load_document(path, api, rules=rules)
     except SpecError as exc:
         log.warning("%s (serving it anyway)", str(exc).splitlines()[0])
-        return load_document(path, api, check=False)
+        return load_document(path, api, check=False, rules=rules)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -15,7 +17,16 @@ GRACEFUL_STOP_SECONDS = 3
 
 
 class JobsimServer(uvicorn.Server):
-    def __init__(self, app: JobsimApp, host: str, port: int, *, log_requests: bool = False) -> None:
+    def __init__(
+        self,
+        app: JobsimApp,
+        host: str,
+        port: int,
+        *,
+        log_requests: bool = False,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
+    ) -> None:
         config = uvicorn.Config(
             app,
             host=host,
@@ -25,12 +36,14 @@ class JobsimServer(uvicorn.Server):
             lifespan="on",
             http=JobsimHttpProtocol,
             timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
+            ssl_certfile=str(tls_cert) if tls_cert else None,
+            ssl_keyfile=str(tls_key) if tls_key else None,
         )
         super().__init__(config)
         self.jobsim = app
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def serve(self, sockets=None) -> None:  # type: ignore[no-untyped-def]
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         await super().serve(sockets)
 

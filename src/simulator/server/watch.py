@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from simulator.engine.scenario import ScenarioError
@@ -39,7 +40,7 @@ def reload_scenario(runtime: Runtime, path: Path) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def watching(runtime: Runtime):  # type: ignore[no-untyped-def]
+async def watching(runtime: Runtime) -> AsyncIterator[None]:
     stop = asyncio.Event()
     task = asyncio.create_task(watch_scenarios(runtime, stop))
     try:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
+from starlette.types import Receive, Scope, Send
 
 from simulator.exchange import NO_BODY, ApiError, Reply
 
-Scope = dict[str, Any]
 
-
-async def read_body(scope: Scope, receive: Any, limit: int) -> bytes:
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The whole body, or ApiError 413 as soon as it is known to exceed `limit` (never reading past it)."""
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -64,7 +61,7 @@ def encode(reply: Reply) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     return payload, headers
 
 
-async def send_reply(send: Any, reply: Reply) -> None:
+async def send_reply(send: Send, reply: Reply) -> None:
     payload, headers = encode(reply)
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

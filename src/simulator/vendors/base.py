@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from starlette.datastructures import Headers
 
+from simulator.contract.leniency import STRICT, ParserRules
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Lifecycle, Step
 from simulator.engine.scenario import Scenario
@@ -27,6 +28,8 @@ class Vendor:
     data_schema: ClassVar[Mapping[str, Any]] = {}
     default_scenario: ClassVar[str | None] = "default"
     handlers: ClassVar[HandlerTable]
+    # How the vendor's server parses request JSON (protobuf JSON, Jackson, ...): applied by the contract layer.
+    parser_rules: ClassVar[ParserRules] = STRICT
 
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -49,9 +52,9 @@ class Vendor:
     def check_step(self, kind: str, step: Step) -> str | None:
         return None
 
-    def normalize_body(self, operation: Operation, body: Any) -> Any:
-        """Adjust a parsed body before validation (for clients that send near-miss types)."""
-        return body
+    def precheck_body(self, operation: Operation, body: Any) -> None:
+        """Refuse a body (raise an ApiError) where the vendor words a refusal better than the schema would. Runs
+        after the API's parser rules and before schema validation; must not change the body."""
 
     def accepts_token(self, headers: Headers, tokens: frozenset[str]) -> bool:
         if not tokens:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 from simulator.exchange import Call
@@ -27,7 +28,7 @@ def job_filter(query: dict[str, Any], who: Caller) -> Filter:
     for name, attribute in (("user", "user"), ("organizationId", "organization_id")):
         if name in query:
             wanted = query[name]
-            checks.append(lambda job, a=attribute, w=wanted: getattr(job, a) == w)
+            checks.append(partial(_has, attribute, wanted))
     if "storageId" in query:
         storage = query["storageId"]
         checks.append(lambda job: job.fields.get("storageId") == storage)
@@ -138,3 +139,7 @@ def list_job_types(call: Call) -> dict[str, Any]:
     if start + limit < len(names):
         body["nextStartAfter"] = type_cursor(page[-1])
     return body
+
+
+def _has(attribute: str, wanted: Any, job: CdqJob) -> bool:
+    return bool(getattr(job, attribute) == wanted)

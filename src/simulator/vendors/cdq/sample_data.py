@@ -13,7 +13,7 @@ from simulator.vendors.cdq.model import Caller, CdqState, JobType
 
 _TEXT = {"type": "string", "minLength": 1}
 _OBJECTS = {"type": "array", "items": {"type": "object"}}
-_CALLER = {
+_CALLER: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["organizationId"],

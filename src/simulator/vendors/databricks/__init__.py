@@ -1,4 +1,4 @@
-"""Databricks Jobs API 2.1 and 2.2 (seed 002), served at /api/2.1/jobs and /api/2.2/jobs on one state."""
+"""Databricks Jobs API 2.1 and 2.2 (seed 002) and 2.0, served at /api/2.0, /api/2.1 and /api/2.2 on one state."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import PROTOBUF_JSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
@@ -22,17 +23,17 @@ from simulator.vendors.databricks.model import DatabricksState, Run
 from simulator.vendors.databricks.sample_data import DATA_SCHEMA, load_sample_data
 from simulator.vendors.databricks.views import parent_view
 
-_ID_FIELDS = ("job_id", "run_id", "latest_repair_id")
-
 
 class Databricks(Vendor):
     name = "databricks"
-    title = "Databricks Jobs API 2.1 / 2.2"
-    spec_files = ("databricks-jobs.yaml",)
+    title = "Databricks Jobs API 2.0 / 2.1 / 2.2"
+    spec_files = ("databricks-jobs.yaml", "databricks-jobs-2.0.yaml")
     lifecycles: ClassVar = lifecycle.LIFECYCLES
     match_keys = frozenset({"name", "id", "run_id", "job_id", "run_type", "tags", "task_key", "attempt", "repair"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    # Databricks parses request JSON as protobuf JSON (docs/decisions.md, "The vendor's parser").
+    parser_rules = PROTOBUF_JSON
 
     def new_state(self, session: Session) -> DatabricksState:
         return DatabricksState()
@@ -48,16 +49,6 @@ class Databricks(Vendor):
 
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(kind, step)
-
-    def normalize_body(self, operation: Operation, body: Any) -> Any:
-        # The legacy databricks-cli sends ids as JSON strings: {"job_id": "100"}.
-        if isinstance(body, dict):
-            for key in _ID_FIELDS:
-                value = body.get(key)
-                # ASCII digits only ("²".isdigit() is true), and no longer than an int64 can be
-                if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
-                    body[key] = int(value)
-        return body
 
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         return render_error(error)

@@ -1,4 +1,4 @@
-"""What every Databricks handler shares: the handler table, errors, look-ups that observe, list paging."""
+"""What every Databricks handler shares: errors, look-ups that observe, list paging."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from itertools import islice
 from typing import Any
 
 from simulator.engine.paging import BadToken, decode_offset, encode_offset
-from simulator.exchange import ApiError, Call, HandlerTable, Reply
+from simulator.exchange import ApiError, Call, Reply
 from simulator.vendors.databricks import dag, retention
 from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.model import Attempt, DatabricksState, Job, Run, Slot
 from simulator.vendors.databricks.queue import settle
 
-handlers = HandlerTable()
 EMPTY = Reply(200, {})
 DEFAULT_USER = "jobsim@example.com"
 

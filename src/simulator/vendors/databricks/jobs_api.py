@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from simulator.engine.session import Session
-from simulator.exchange import ApiError, Call, Reply
+from simulator.exchange import ApiError, Call, HandlerTable, Reply
 from simulator.vendors.databricks import due, render
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
@@ -16,7 +16,6 @@ from simulator.vendors.databricks.common import (
     check_unique_keys,
     executor,
     find_job,
-    handlers,
     page,
     paging_fields,
     start_offset,
@@ -26,6 +25,8 @@ from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.model import DatabricksState, Job
 from simulator.vendors.databricks.queue import settle
 from simulator.vendors.databricks.runs_api import cancel_run
+
+handlers = HandlerTable()
 
 
 def stored(settings: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def _listed(job: Job, expand: bool) -> dict[str, Any]:
     return body
 
 
-def _apply(call: Call, job: Job, settings: dict[str, Any], *, queues_by_default: bool | None = None) -> None:
+def apply_settings(call: Call, job: Job, settings: dict[str, Any], *, queues_by_default: bool | None = None) -> None:
     """New settings take effect: timeout_seconds also for active runs, a raised limit starts queued runs.
 
     Settings are checked before anything changes, so a refused reset or update leaves the job as it was."""
@@ -112,7 +113,7 @@ def _retime(ex: Executor, job: Job, now: float) -> None:
 @handlers.operation("jobsReset")
 async def reset(call: Call) -> Reply:
     job = find_job(call.state, call.body["job_id"])
-    _apply(call, job, dict(call.body["new_settings"]), queues_by_default=queues_by_default(call))
+    apply_settings(call, job, dict(call.body["new_settings"]), queues_by_default=queues_by_default(call))
     return EMPTY
 
 
@@ -141,7 +142,7 @@ async def update(call: Call) -> Reply:
     problem = call.operation.check_body({"job_id": job.job_id, "new_settings": settings})
     if problem is not None:
         raise ApiError.from_problem(problem)
-    _apply(call, job, settings)
+    apply_settings(call, job, settings)
     return EMPTY
 
 

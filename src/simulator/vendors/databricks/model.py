@@ -16,6 +16,10 @@ from simulator.engine.store import Store
 HIDDEN = ""
 
 
+# Jobs behind one-time runs take ids from here up, far from user jobs (1001 up), still exact in a JavaScript number.
+HIDDEN_JOB_IDS = 10**12 + 1
+
+
 @dataclass(slots=True)
 class Job:
     job_id: int
@@ -23,6 +27,7 @@ class Job:
     created_time: int
     creator_user_name: str
     queues_by_default: bool = True  # False for jobs created or reset through the Jobs API 2.0/2.1
+    single_task: bool = False  # made through Jobs API 2.0 with its task's fields at the settings root
 
     @property
     def name(self) -> str:
@@ -100,6 +105,14 @@ class Run:
     overriding_parameters: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # job_clusters, git_source, description snapshots
     idempotency_token: str | None = None
+    single_task: bool = False  # a run of a single-task job, or a Jobs API 2.0 submit with root task fields
+    # A one-time run (runs/submit) belongs to a job Databricks creates for it and never lists: its id is shown as the
+    # run's `job_id` (Airflow's deferrable submit operator reads it); `job_id` above stays None (no user job).
+    hidden_job_id: int | None = None
+
+    @property
+    def shown_job_id(self) -> int | None:
+        return self.job_id if self.job_id is not None else self.hidden_job_id
 
     @property
     def start_ms(self) -> int:

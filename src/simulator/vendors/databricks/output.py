@@ -8,11 +8,13 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from simulator.exchange import Call, Reply
+from simulator.exchange import Call, HandlerTable, Reply
 from simulator.vendors.databricks import dag, render
-from simulator.vendors.databricks.common import find_any, handlers, invalid
+from simulator.vendors.databricks.common import find_any, invalid
 from simulator.vendors.databricks.model import Attempt, Run, Slot
 from simulator.vendors.databricks.views import attempt_view
+
+handlers = HandlerTable()
 
 _LOG_TASKS = ("spark_jar_task", "spark_python_task", "python_wheel_task")
 

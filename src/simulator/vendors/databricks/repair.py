@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from simulator.exchange import Call, Reply
+from simulator.exchange import Call, HandlerTable, Reply
 from simulator.vendors.databricks import dag, due, params, render
-from simulator.vendors.databricks.common import executor, find_run, handlers, invalid, invalid_state
+from simulator.vendors.databricks.common import executor, find_run, invalid, invalid_state
 from simulator.vendors.databricks.execution import outcome
 from simulator.vendors.databricks.model import HIDDEN, DatabricksState, Round, Run, Slot
 from simulator.vendors.databricks.views import parent_view
+
+handlers = HandlerTable()
 
 
 def _check_sequence(run: Run, body: dict[str, Any]) -> None:

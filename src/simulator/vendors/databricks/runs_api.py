@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from simulator.exchange import Call, Reply
+from simulator.exchange import Call, HandlerTable, Reply
 from simulator.vendors.databricks import dag, params, render, retention
 from simulator.vendors.databricks.body_cache import FinalRunBodies
 from simulator.vendors.databricks.common import (
@@ -17,7 +17,6 @@ from simulator.vendors.databricks.common import (
     find_any,
     find_job,
     find_run,
-    handlers,
     invalid,
     invalid_state,
     observed,
@@ -27,9 +26,11 @@ from simulator.vendors.databricks.common import (
     token_value,
 )
 from simulator.vendors.databricks.execution import Executor
-from simulator.vendors.databricks.model import HIDDEN, DatabricksState, Job, Round, Run, Slot
+from simulator.vendors.databricks.model import HIDDEN, HIDDEN_JOB_IDS, DatabricksState, Job, Round, Run, Slot
 from simulator.vendors.databricks.queue import admit, cancel_queued, settle, start
 from simulator.vendors.databricks.views import parent_view
+
+handlers = HandlerTable()
 
 RUNS_LIST_MAX = 25
 _JOB_RETRY_FIELDS = ("max_retries", "min_retry_interval_millis", "retry_on_timeout")
@@ -90,6 +91,8 @@ def start_run(
         overriding_parameters=params.overriding(body),
         extra=_extra(settings),
         idempotency_token=token,
+        single_task=job.single_task if job else False,
+        hidden_job_id=None if job else ids.next_int("databricks.hidden_job", HIDDEN_JOB_IDS),
     )
     state.add_run(run)
     if job is not None:

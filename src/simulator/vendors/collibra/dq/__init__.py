@@ -1,0 +1,77 @@
+"""Collibra Data Quality job runs (seed 000), served at /rest/dq/1.0."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from simulator.contract.operation import Operation
+from simulator.engine.lifecycle import Step
+from simulator.engine.scenario import Scenario
+from simulator.engine.session import Session
+from simulator.exchange import ApiError, Reply, RunView
+from simulator.vendors.base import Vendor
+from simulator.vendors.collibra.auth import ScenarioUsers
+from simulator.vendors.collibra.dq import errors, lifecycle, rundates
+from simulator.vendors.collibra.dq.handlers import handlers
+from simulator.vendors.collibra.dq.model import DqState
+from simulator.vendors.collibra.dq.sample_data import DATA_SCHEMA, load_sample_data
+
+
+class CollibraDq(ScenarioUsers, Vendor):
+    name = "collibra-dq"
+    title = "Collibra Data Quality - Job Runs"
+    spec_files = ("collibra-dq.yaml",)
+    lifecycles: ClassVar = {"run": lifecycle.RUN}
+    match_keys = frozenset({"name", "id", "jobType", "backfill"})
+    data_schema = DATA_SCHEMA
+    handlers = handlers
+
+    def new_state(self, session: Session) -> DqState:
+        return DqState()
+
+    def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
+        load_sample_data(state, session, scenario)
+
+    def check_step(self, kind: str, step: Step) -> str | None:
+        return lifecycle.check_step(step)
+
+    def precheck_body(self, operation: Operation, body: Any) -> None:
+        if operation.operation_id == "runJob":
+            rundates.check(body)  # before the schema, whose message for a bad run date is only "not valid under anyOf"
+
+    def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
+        return errors.render_error(error, self.name)
+
+    def run_views(self, state: Any, session: Session) -> list[RunView]:
+        """Every job run, newest first: its JobRunStatus, with the activity (or the failure) as detail."""
+        phases = {
+            **dict.fromkeys(("WAITING", "DISPATCHED"), "queued"),
+            **dict.fromkeys(("SETUP", "RUNNING", "SENDING"), "running"),
+            **{"FINISHED": "success", "FAILED": "failure", "CANCELLED": "cancelled"},  # UNKNOWN: other
+        }
+        now = session.now()
+        views = []
+        for run in state.runs.newest_first():
+            timeline = run.timeline
+            timeline.observe(now)
+            history: list[tuple[str, float]] = []
+            for status, at in timeline.history:  # RUNNING repeats once per activity: one segment per status
+                if not history or history[-1][0] != status:
+                    history.append((status, at))
+            views.append(
+                RunView(
+                    api=self.name,
+                    id=run.run_id,
+                    name=run.job_name,
+                    state=run.status,
+                    phase=phases.get(run.status, "other"),
+                    history=tuple(history),
+                    started_at=timeline.started_at,
+                    ended_at=timeline.ended_at(),
+                    detail=timeline.step.message or run.activity,
+                )
+            )
+        return views
+
+
+VENDOR = CollibraDq
