@@ -436,7 +436,8 @@ class ReplicatedSessions:
             return True
         self.saves_refused += 1
         log.warning("replica %s: lost the lease of session %s; unsaved changes dropped", self.replica, session_id)
-        self._give_up(session_id)
+        if self.held.get(session_id) is held:
+            self._give_up(session_id)
         raise SessionUnavailable(session_id, 1)
 
     def _give_up(self, session_id: str) -> None:
@@ -464,15 +465,20 @@ class ReplicatedSessions:
     async def hand_back(self, session_id: str) -> None:
         """Save an idle session in full and free its lease: when the proxy's ring changed (a replica left and came
         back), the replica the session's requests now reach can take it; this one loads it again if they return."""
-        if not await self.save(session_id, final=True):
-            return
-        held = self.held.pop(session_id, None)
+        held = self.held.get(session_id)
         if held is None:
             return
-        await self._release(keys=[lease.lease_key(session_id)], args=[held.holder])
-        sessions = self.runtime.sessions
-        if session_id in sessions.ids():
-            sessions.drop(session_id)
+        used_at = held.used_at
+        if not await self.save(session_id, final=True):
+            return
+        async with self._locks.setdefault(session_id, asyncio.Lock()):
+            if self.held.get(session_id) is not held or held.in_flight > 0 or held.used_at != used_at:
+                return  # a request came while it was being saved: keep it
+            del self.held[session_id]
+            sessions = self.runtime.sessions
+            if session_id in sessions.ids():
+                sessions.drop(session_id)
+            await self._release(keys=[lease.lease_key(session_id)], args=[held.holder])
 
     async def _renew_all(self) -> None:
         held = list(self.held.items())
@@ -480,8 +486,8 @@ class ReplicatedSessions:
             return
         keys = [lease.lease_key(sid) for sid, _ in held]
         kept = await self._renew(keys=keys, args=[h.holder for _, h in held] + [self.lease_ms])
-        for (session_id, _), still in zip(held, kept, strict=True):
-            if not still:
+        for (session_id, was), still in zip(held, kept, strict=True):
+            if not still and self.held.get(session_id) is was:
                 log.warning("replica %s: lease of session %s expired; giving it up", self.replica, session_id)
                 self._give_up(session_id)
 
