@@ -3,6 +3,7 @@ issued twice after kill -9, routing through HAProxy with deploy/haproxy.cfg, lon
 
 from __future__ import annotations
 
+import base64
 import collections
 import threading
 import time
@@ -172,14 +173,14 @@ def test_routing_through_haproxy_is_sticky_and_balanced(clean_store: str, tmp_pa
         share = collections.Counter(owners.values())
         assert set(share) == {"jobsim-0", "jobsim-1"}
         assert all(60 <= n <= 140 for n in share.values()), share
-        by_token: dict[str, set[str]] = collections.defaultdict(set)
         for i in range(200):
-            for _ in range(2):
-                reply = http.get("/_sim/health", headers={"Authorization": f"Bearer token-{i}"})
-                by_token[f"token-{i}"].add(reply.headers["X-Jobsim-Replica"])
-        assert all(len(v) == 1 for v in by_token.values())
-        token_share = collections.Counter(next(iter(v)) for v in by_token.values())
-        assert all(60 <= n <= 140 for n in token_share.values()), token_share
+            session = f"route-{i}"
+            basic = base64.b64encode(f"jobsim-session-{session}:pw".encode()).decode()
+            for credential in (f"Bearer jobsim-session-{session}", f"Basic {basic}"):
+                reply = http.get(f"{RUNS}/list", headers={"Authorization": credential})
+                assert reply.status_code == 200, reply.text
+                assert reply.headers["X-Jobsim-Session"] == session
+                assert reply.headers["X-Jobsim-Replica"] == owners[session], (session, credential)
         stream_owner = owners["route-7"]
         with http.stream("GET", "/_sim/events", params={"session": "route-7"}) as events:
             assert events.status_code == 200 and events.headers["X-Jobsim-Replica"] == stream_owner

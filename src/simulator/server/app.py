@@ -48,7 +48,12 @@ class JobsimApp:
                 save_interval=settings.save_interval,
             )
             runtime.deployment = self.replicated
-        self._asgi: ASGIApp = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions, self.replicated)
+        self._asgi: ASGIApp = SessionRouting(
+            Journaling(faults, runtime.metrics),
+            runtime.sessions,
+            self.replicated,
+            per_token=runtime.settings.session_per_token,
+        )
 
     @property
     def settings(self) -> Settings:
