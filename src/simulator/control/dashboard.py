@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from simulator.control.view import RuntimeView, clock_json, runtime_of
 from simulator.engine.session import Session
-from simulator.exchange import PHASES, ApiError, Call, HandlerTable, Reply, RunView
+from simulator.exchange import PHASES, ApiError, Call, ErrorKind, HandlerTable, Reply, RunView
 
 log = logging.getLogger("jobsim")
 
@@ -88,7 +88,7 @@ async def dashboard(call: Call) -> Reply:
 async def dashboard_asset(call: Call) -> Reply:
     name = call.path["asset"]
     if not _ASSET_NAME.match(name) or not (UI_DIR / name).is_file():
-        raise ApiError(404, f"the dashboard has no file {name!r}", kind="not_found")
+        raise ApiError(404, f"the dashboard has no file {name!r}", kind=ErrorKind.NOT_FOUND)
     return _page_reply(name)
 
 
@@ -98,11 +98,11 @@ async def events(call: Call) -> Reply:
     runtime = runtime_of(call)
     session_id = call.query.get("session") or call.session.id
     if not _SESSION_ID.match(session_id):
-        raise ApiError(400, "a session id is 1-64 letters, digits, '_', '.' or '-'", kind="invalid_parameter")
+        raise ApiError(400, "a session id is 1-64 letters, digits, '_', '.' or '-'", kind=ErrorKind.INVALID_PARAMETER)
     try:
         runtime.sessions.get(session_id)  # created on first use, like any session
     except LookupError as exc:
-        raise ApiError(429, str(exc), kind="too_many_sessions") from None
+        raise ApiError(429, str(exc), kind=ErrorKind.TOO_MANY_SESSIONS) from None
     watcher = Watcher(runtime, session_id)
     first = b"retry: %d\n\n" % RETRY_MS + b"".join(watcher.snapshot())
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
