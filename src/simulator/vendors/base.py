@@ -28,6 +28,9 @@ class Vendor:
     data_schema: ClassVar[Mapping[str, Any]] = {}
     default_scenario: ClassVar[str | None] = "default"
     handlers: ClassVar[HandlerTable]
+    # What each state (in the vendor's words, as `RunView.state` and its history show it) means for the dashboard:
+    # one of exchange.PHASES. A state not named here is "other".
+    phases: ClassVar[Mapping[str, str]] = {}
     # How the vendor's server parses request JSON (protobuf JSON, Jackson, ...): applied by the contract layer.
     parser_rules: ClassVar[ParserRules] = STRICT
 
@@ -43,6 +46,9 @@ class Vendor:
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every run (or job) the session holds, newest first, observed at the session's now."""
         return []
+
+    def phase_of(self, state: str) -> str:
+        return self.phases.get(state, "other")
 
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         """Runs (or jobs) held in a session by their current state, in the vendor's words (for metrics)."""

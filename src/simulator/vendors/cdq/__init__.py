@@ -31,6 +31,7 @@ class Cdq(Vendor):
     match_keys = frozenset({"name", "id", "type", "tags", "storageId", "organizationId", "user", "inputUri"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
 
     def new_state(self, session: Session) -> CdqState:
         return CdqState()
@@ -58,13 +59,6 @@ class Cdq(Vendor):
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job, newest first: its JobStatus, with the status message (or the job type) as detail."""
-        phases = {
-            **dict.fromkeys(("CREATED", "PERSISTED", "WAITING", "SCHEDULED"), "queued"),
-            "RUNNING": "running",
-            "FINISHED": "success",
-            **dict.fromkeys(("FAILED", "DIED"), "failure"),
-            "CANCELED": "cancelled",  # UNKNOWN: other
-        }
         now = session.now()
         views = []
         for job in state.jobs.newest_first():
@@ -76,7 +70,7 @@ class Cdq(Vendor):
                     id=job.id,
                     name=str(job.fields.get("name") or job.type),
                     state=timeline.state,
-                    phase=phases.get(timeline.state, "other"),
+                    phase=self.phase_of(timeline.state),
                     history=tuple(timeline.history),
                     started_at=timeline.started_at,
                     ended_at=timeline.ended_at(),

@@ -32,6 +32,7 @@ class Databricks(Vendor):
     match_keys = frozenset({"name", "id", "run_id", "job_id", "run_type", "tags", "task_key", "attempt", "repair"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
     # Databricks parses request JSON as protobuf JSON (docs/decisions.md, "The vendor's parser").
     parser_rules = PROTOBUF_JSON
 
@@ -58,13 +59,6 @@ class Databricks(Vendor):
         ended). Only task runs keep timelines, so a run's history is rebuilt the way its state is derived: QUEUED
         until admitted, PENDING until a task gets past PENDING, RUNNING, TERMINATING while a cancel ends it, then its
         final state; once per round (each repair is a round)."""
-        phases = {
-            **dict.fromkeys(("QUEUED", "PENDING", "BLOCKED"), "queued"),
-            **dict.fromkeys(("RUNNING", "TERMINATING", "WAITING_FOR_RETRY"), "running"),
-            **dict.fromkeys(("SUCCESS", "SUCCESS_WITH_FAILURES"), "success"),
-            **dict.fromkeys(("FAILED", "TIMEDOUT", "UPSTREAM_FAILED", "MAXIMUM_CONCURRENT_RUNS_REACHED"), "failure"),
-            **dict.fromkeys(("CANCELED", "UPSTREAM_CANCELED"), "cancelled"),  # EXCLUDED, DISABLED: other
-        }
 
         def label(life: str, result: str | None) -> str:
             return f"{life}/{result}" if result else life
@@ -121,7 +115,7 @@ class Databricks(Vendor):
                     id=str(run.run_id),
                     name=run.run_name,
                     state=current,
-                    phase="failure" if view.life == "INTERNAL_ERROR" else phases.get(view.result or view.life, "other"),
+                    phase=self.phase_of(current),
                     history=history_of(run, current),
                     started_at=run.created_at,
                     ended_at=run.final_at,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from simulator.contract.operation import Operation
@@ -26,6 +28,7 @@ class Dqops(Vendor):
     match_keys = frozenset({"id", "job_type", "business_key", "connection", "table", "data_scope"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options=dict(options or {}))
@@ -42,6 +45,10 @@ class Dqops(Vendor):
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
 
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        queue.sync(state, session.now())
+        return Counter(job.timeline.state for job in state.jobs.newest_first())
+
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
 
@@ -50,11 +57,6 @@ class Dqops(Vendor):
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job the queue still holds, newest first: its DqoJobStatus, with what it works on as detail."""
-        phases = {
-            **dict.fromkeys(("queued", "waiting"), "queued"),
-            **dict.fromkeys(("running", "cancel_requested"), "running"),
-            **{"finished": "success", "failed": "failure", "cancelled": "cancelled"},
-        }
         queue.sync(state, session.now())  # the one place that moves jobs along (and queues due cron jobs)
         views = []
         for job in state.jobs.newest_first():
@@ -67,7 +69,7 @@ class Dqops(Vendor):
                     id=str(job.job_id),
                     name=job.business_key or job.kind.job_type,
                     state=timeline.state,
-                    phase=phases.get(timeline.state, "other"),
+                    phase=self.phase_of(timeline.state),
                     history=tuple(timeline.history),
                     started_at=timeline.started_at,
                     ended_at=timeline.ended_at(),

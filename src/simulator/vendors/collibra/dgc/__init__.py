@@ -3,6 +3,8 @@ served on one store of jobs."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from simulator.contract.operation import Operation
@@ -26,12 +28,16 @@ class CollibraDgc(ScenarioUsers, Vendor):
     match_keys = frozenset({"name", "id", "type", "user"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
 
     def new_state(self, session: Session) -> DgcState:
         return DgcState()
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
+
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        return Counter(job.state for job in state.visible(session.now()))
 
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
@@ -41,12 +47,6 @@ class CollibraDgc(ScenarioUsers, Vendor):
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job that exists at now, newest first: its Core state, with the result once it ended."""
-        phases = {
-            "WAITING": "queued",
-            **dict.fromkeys(("RUNNING", "CANCELING"), "running"),
-            **{"COMPLETED/SUCCESS": "success", "COMPLETED/COMPLETED_WITH_ERROR": "failure"},
-            **{"ERROR/FAILURE": "failure", "CANCELED/ABORTED": "cancelled"},
-        }
         views = []
         for job in reversed(state.visible(session.now())):
             timeline = job.timeline
@@ -63,7 +63,7 @@ class CollibraDgc(ScenarioUsers, Vendor):
                     id=job.job_id,
                     name=job.name,
                     state=label,
-                    phase=phases.get(label, "other"),
+                    phase=self.phase_of(label),
                     history=tuple(history),
                     started_at=timeline.started_at,
                     ended_at=timeline.ended_at(),

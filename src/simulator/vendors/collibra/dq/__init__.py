@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from simulator.contract.operation import Operation
@@ -25,12 +27,21 @@ class CollibraDq(ScenarioUsers, Vendor):
     match_keys = frozenset({"name", "id", "jobType", "backfill"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
 
     def new_state(self, session: Session) -> DqState:
         return DqState()
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
+
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        now = session.now()
+        counts: Counter[str] = Counter()
+        for run in state.runs.oldest_first():
+            run.timeline.observe(now)
+            counts[run.status] += 1
+        return counts
 
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
@@ -44,11 +55,6 @@ class CollibraDq(ScenarioUsers, Vendor):
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job run, newest first: its JobRunStatus, with the activity (or the failure) as detail."""
-        phases = {
-            **dict.fromkeys(("WAITING", "DISPATCHED"), "queued"),
-            **dict.fromkeys(("SETUP", "RUNNING", "SENDING"), "running"),
-            **{"FINISHED": "success", "FAILED": "failure", "CANCELLED": "cancelled"},  # UNKNOWN: other
-        }
         now = session.now()
         views = []
         for run in state.runs.newest_first():
@@ -64,7 +70,7 @@ class CollibraDq(ScenarioUsers, Vendor):
                     id=run.run_id,
                     name=run.job_name,
                     state=run.status,
-                    phase=phases.get(run.status, "other"),
+                    phase=self.phase_of(run.status),
                     history=tuple(history),
                     started_at=timeline.started_at,
                     ended_at=timeline.ended_at(),
