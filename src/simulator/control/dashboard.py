@@ -261,6 +261,7 @@ class Watcher:
         views: dict[str, RunView] = {}
         for name, vendor in self.runtime.vendors.items():
             try:
+                vendor.retain(session.states[name], session)
                 found = vendor.run_views(session.states[name], session)
             except Exception:
                 if name not in self.broken:

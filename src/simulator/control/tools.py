@@ -119,6 +119,7 @@ async def metrics(call: Call) -> Reply:
     for session_id in runtime.sessions.ids():
         session = runtime.sessions.get(session_id)
         for name, vendor in runtime.vendors.items():
+            vendor.retain(session.states[name], session)
             for state, count in sorted(vendor.count_runs(session.states[name], session).items()):
                 runs.append((session_id, name, state, count))
     text = runtime.metrics.render(runs)

@@ -117,6 +117,7 @@ class Dispatcher:
             )
             if handler is None:
                 return Reply(501, {"message": f"jobsim does not simulate {operation.operation_id} yet"})
+            vendor.retain(state, session)  # the API's retention, once per request, before the handler looks
             reply = await handler(call)
         except ApiError as error:
             if error.kind is not None and error.kind.is_request_problem:

@@ -43,6 +43,11 @@ class Vendor:
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         """Apply a scenario's `data` section (sample jobs, runs, users) to a session's state."""
 
+    def retain(self, state: Any, session: Session) -> None:
+        """Drop what the API no longer keeps (ended runs past their age or beyond `session.max_runs`), with the
+        engine's `retention.retain`. The dispatcher calls it once per request to the API, before the handler; the
+        dashboard and the metrics call it before they look."""
+
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every run (or job) the session holds, newest first, observed at the session's now."""
         return []

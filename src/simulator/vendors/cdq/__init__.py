@@ -10,6 +10,7 @@ from starlette.datastructures import Headers
 
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
+from simulator.engine.retention import Expiry, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -19,7 +20,8 @@ from simulator.vendors.cdq.auth import accepts
 from simulator.vendors.cdq.errors import render_error
 from simulator.vendors.cdq.flow import observe
 from simulator.vendors.cdq.handlers import handlers
-from simulator.vendors.cdq.model import CdqState
+from simulator.vendors.cdq.model import CdqJob, CdqState
+from simulator.vendors.cdq.render import EXPIRES_AFTER
 from simulator.vendors.cdq.sample_data import DATA_SCHEMA, load_sample_data
 
 
@@ -38,6 +40,18 @@ class Cdq(Vendor):
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
+
+    def retain(self, state: Any, session: Session) -> None:
+        """An ended job is kept until its `expiresAt` (createdAt + 30 days), and at most `max_runs` jobs."""
+        now = session.now()
+
+        def ended(job: CdqJob) -> bool:
+            observe(state, job, now)
+            return job.timeline.finished
+
+        expiry = Expiry(EXPIRES_AFTER, _created_at, lambda job, cutoff: ended(job))
+        dropped = retain(state.jobs, now, session.max_runs, ended, expiry)
+        state.forget(dropped, session.max_runs, now)
 
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         now = session.now()
@@ -78,6 +92,10 @@ class Cdq(Vendor):
                 )
             )
         return views
+
+
+def _created_at(job: CdqJob) -> float:
+    return job.created_at
 
 
 VENDOR = Cdq

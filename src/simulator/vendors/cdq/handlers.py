@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulator.engine.lifecycle import Timeline
 from simulator.exchange import ApiError, Call, ErrorKind, HandlerTable, Reply
-from simulator.vendors.cdq import render, retention
+from simulator.vendors.cdq import render
 from simulator.vendors.cdq.auth import caller
 from simulator.vendors.cdq.creation import ENV_LIMIT_BYTES, environment_bytes, new_job
 from simulator.vendors.cdq.errors import bad_request, not_found
@@ -18,7 +18,6 @@ handlers = HandlerTable()
 def find_job(call: Call, who: Caller, *, read: bool = False) -> CdqJob:
     """The job named by the path, observed now; 404 when it does not exist or belongs to another organization."""
     job_id = str(call.path["jobId"])
-    retention.expire(call.state, call.session.max_runs, call.now)
     job = call.state.jobs.get(job_id)
     if job is None or job.organization_id != who.organization_id:
         raise not_found(job_id)

@@ -10,16 +10,17 @@ from typing import Any, ClassVar
 from simulator.contract.leniency import PROTOBUF_JSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
+from simulator.engine.retention import Expiry, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
 from simulator.vendors.base import Vendor
-from simulator.vendors.databricks import lifecycle, retention
+from simulator.vendors.databricks import lifecycle
 from simulator.vendors.databricks.common import observed
 from simulator.vendors.databricks.errors import render_error
 from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.handlers import handlers
-from simulator.vendors.databricks.model import DatabricksState, Run
+from simulator.vendors.databricks.model import RETENTION_SECONDS, DatabricksState, Run
 from simulator.vendors.databricks.sample_data import DATA_SCHEMA, load_sample_data
 from simulator.vendors.databricks.views import parent_view
 
@@ -42,9 +43,24 @@ class Databricks(Vendor):
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
 
+    def retain(self, state: Any, session: Session) -> None:
+        """Runs are kept for 60 days after they end (the Jobs API reference, runs/get-output: "Runs are automatically
+        removed after 60 days"), at most `max_runs` of them; jobs (definitions) are never dropped."""
+        executor = Executor(state, session)
+        now = session.now()
+
+        def ended_before(run: Run, cutoff: float) -> bool:
+            if run.final_at is None:
+                executor.advance(run, now)
+            return run.final_at is not None and run.final_at < cutoff
+
+        expiry = Expiry(RETENTION_SECONDS, _created_at, ended_before)
+        dropped = retain(state.runs, now, session.max_runs, lambda run: ended_before(run, float("inf")), expiry)
+        if dropped:
+            state.forget(dropped)
+
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         executor = Executor(state, session)
-        retention.expire(executor, session.now())
         runs = observed(executor, state.runs.oldest_first(), session.now())
         return Counter(parent_view(run).life for run in runs)
 
@@ -103,7 +119,6 @@ class Databricks(Vendor):
             return (*kept, events[-1])
 
         executor = Executor(state, session)
-        retention.expire(executor, session.now())
         runs = list(observed(executor, state.runs.oldest_first(), session.now()))
         views = []
         for run in reversed(runs):
@@ -123,6 +138,10 @@ class Databricks(Vendor):
                 )
             )
         return views
+
+
+def _created_at(run: Run) -> float:
+    return run.created_at
 
 
 VENDOR = Databricks

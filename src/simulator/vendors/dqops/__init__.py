@@ -45,6 +45,14 @@ class Dqops(Vendor):
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
 
+    def retain(self, state: Any, session: Session) -> None:
+        """Finished jobs and changes for `keep_finished_seconds` / `keep_changes_seconds` of simulator clock, at most
+        `max_runs` of each. The finished jobs go in the order they ended (the queue keeps them so), which the
+        engine's creation-ordered store helper cannot express; the feed is a deque of its own."""
+        now = session.now()
+        queue.sync(state, now)
+        queue.retain(state, now)
+
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         queue.sync(state, session.now())
         return Counter(job.timeline.state for job in state.jobs.newest_first())

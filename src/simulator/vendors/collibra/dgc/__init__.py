@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
+from simulator.engine.retention import retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -16,7 +17,7 @@ from simulator.vendors.base import Vendor
 from simulator.vendors.collibra.auth import ScenarioUsers
 from simulator.vendors.collibra.dgc import errors, lifecycle
 from simulator.vendors.collibra.dgc.handlers import handlers
-from simulator.vendors.collibra.dgc.model import DgcState
+from simulator.vendors.collibra.dgc.model import DgcJob, DgcState
 from simulator.vendors.collibra.dgc.sample_data import DATA_SCHEMA, load_sample_data
 
 
@@ -35,6 +36,19 @@ class CollibraDgc(ScenarioUsers, Vendor):
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
+
+    def retain(self, state: Any, session: Session) -> None:
+        """At most `max_runs` jobs, the oldest ended first; waiting, running and not yet visible jobs are never
+        dropped. DGC documents no retention of jobs, so the cap is the only rule (docs/decisions.md)."""
+        now = session.now()
+
+        def ended(job: DgcJob) -> bool:
+            if job.created_at > now:
+                return False
+            job.timeline.observe(now)
+            return job.timeline.finished
+
+        retain(state.jobs, now, session.max_runs, ended)
 
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         return Counter(job.state for job in state.visible(session.now()))

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
+from simulator.engine.retention import retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -15,7 +16,7 @@ from simulator.vendors.base import Vendor
 from simulator.vendors.collibra.auth import ScenarioUsers
 from simulator.vendors.collibra.dq import errors, lifecycle, rundates
 from simulator.vendors.collibra.dq.handlers import handlers
-from simulator.vendors.collibra.dq.model import DqState
+from simulator.vendors.collibra.dq.model import DqRun, DqState
 from simulator.vendors.collibra.dq.sample_data import DATA_SCHEMA, load_sample_data
 
 
@@ -34,6 +35,17 @@ class CollibraDq(ScenarioUsers, Vendor):
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
+
+    def retain(self, state: Any, session: Session) -> None:
+        """At most `max_runs` runs, the oldest ended first. The Data Quality API documents no retention of job runs,
+        so the cap is the only rule (docs/decisions.md)."""
+        now = session.now()
+
+        def ended(run: DqRun) -> bool:
+            run.timeline.observe(now)
+            return run.timeline.finished
+
+        retain(state.runs, now, session.max_runs, ended)
 
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         now = session.now()
