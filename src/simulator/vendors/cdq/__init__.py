@@ -1,4 +1,4 @@
-"""CDQ Jobs Management API v2 (seed 004), served at /v2/jobs."""
+"""CDQ Jobs Management API v2 (CDQ's "Jobs Management API v2" documentation), served at /v2/jobs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Databricks Jobs API 2.1 and 2.2 (seed 002) and 2.0, served at /api/2.0, /api/2.1 and /api/2.2 on one state."""
+"""Databricks Jobs API 2.1 and 2.2 (the Databricks "Jobs API" reference) and 2.0, served at /api/2.0, /api/2.1 and
+/api/2.2 on one state."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""DQOps REST API jobs operations (seed 003), served at /api/jobs as the published `dqops` client expects them."""
+"""DQOps jobs operations (DQOps' "REST API jobs operations" page), served at /api/jobs as the published `dqops`
+client expects them."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Collibra DGC Core jobs (seed 001, /rest/2.0, deprecated) and their successor, the Jobs API v1 (/rest/jobs/v1),
-served on one store of jobs."""
+"""Collibra DGC Core jobs (the Collibra "Core REST API 2.0" jobs reference, /rest/2.0, deprecated) and their
+successor, the Jobs API v1 (/rest/jobs/v1), served on one store of jobs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Collibra Data Quality job runs (seed 000), served at /rest/dq/1.0."""
+"""Collibra Data Quality job runs (the Collibra "Data Quality" job-runs API reference), served at /rest/dq/1.0."""
 
 from __future__ import annotations
 
