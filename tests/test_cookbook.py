@@ -671,3 +671,90 @@ def test_cdq_auth_expired(jobsim: Jobsim, http: httpx.Client) -> None:
         cdq.error_of(http.get(f"{cdq.JOBS}/{job_id}"), 401)
     jobsim.clear_faults()
     cdq.get(http, job_id)
+
+
+# --- declared APIs: Airflow (plain HTTP, as its client speaks it) and dbt Cloud -----------------------------------
+
+AIRFLOW_RUNS = "/api/v2/dags/example_etl/dagRuns"
+BEARER = {"Authorization": "Bearer jobsim"}
+
+
+def airflow_trigger(http: httpx.Client) -> str:
+    reply = http.post(AIRFLOW_RUNS, json={}, headers=BEARER)
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["dag_run_id"])
+
+
+@pytest.mark.jobsim_scenario("airflow/failing")
+def test_airflow_failing(jobsim: Jobsim, http: httpx.Client) -> None:
+    jobsim.freeze()
+    run_id = airflow_trigger(http)
+    jobsim.advance("1s")
+    run = http.get(f"{AIRFLOW_RUNS}/{run_id}", headers=BEARER).json()
+    assert run["state"] == "failed" and run["end_date"] is not None and run["duration"] == pytest.approx(0.5)
+
+
+@pytest.mark.jobsim_scenario("airflow/stuck-queued")
+def test_airflow_stuck_queued(jobsim: Jobsim, http: httpx.Client) -> None:
+    jobsim.freeze()
+    run_id = airflow_trigger(http)
+    jobsim.advance("2h")
+    assert http.get(f"{AIRFLOW_RUNS}/{run_id}", headers=BEARER).json()["state"] == "queued"
+    patched = http.patch(f"{AIRFLOW_RUNS}/{run_id}", json={"state": "success"}, headers=BEARER).json()
+    assert patched["state"] == "success"
+
+
+@pytest.mark.jobsim_scenario("airflow/flaky-5xx")
+@pytest.mark.jobsim_scenario("airflow/rate-limited")
+def test_airflow_flaky_and_rate_limited(jobsim: Jobsim, http: httpx.Client) -> None:
+    run_id = airflow_trigger(http)
+    reads = [http.get(f"{AIRFLOW_RUNS}/{run_id}", headers=BEARER) for _ in range(3)]
+    assert [r.status_code for r in reads] == [503, 503, 200]
+    assert reads[0].json() == {"detail": "Service Unavailable"}
+    lists = [http.get(AIRFLOW_RUNS, headers=BEARER) for _ in range(4)]
+    assert [r.status_code for r in lists] == [429, 429, 429, 200]
+    assert_retry_after_1(lists[0])
+
+
+DBT_RUNS = "/api/v2/accounts/1/runs"
+TOKEN = {"Authorization": "Token dbtc"}
+
+
+def dbt_trigger(http: httpx.Client) -> int:
+    reply = http.post("/api/v2/accounts/1/jobs/70001/run/", json={"cause": "cookbook"}, headers=TOKEN)
+    assert reply.status_code == 200, reply.text
+    return int(reply.json()["data"]["id"])
+
+
+@pytest.mark.jobsim_scenario("dbt-cloud/failing")
+def test_dbt_cloud_failing(jobsim: Jobsim, http: httpx.Client) -> None:
+    jobsim.freeze()
+    run_id = dbt_trigger(http)
+    jobsim.advance("1s")
+    run = http.get(f"{DBT_RUNS}/{run_id}/", headers=TOKEN).json()["data"]
+    assert (run["status"], run["status_humanized"]) == (20, "Error")
+    assert run["status_message"] == "Database Error in model orders" and run["is_error"] is True
+
+
+@pytest.mark.jobsim_scenario("dbt-cloud/long-running")
+def test_dbt_cloud_long_running(jobsim: Jobsim, http: httpx.Client) -> None:
+    jobsim.freeze()
+    run_id = dbt_trigger(http)
+    jobsim.advance("30m")
+    assert http.get(f"{DBT_RUNS}/{run_id}/", headers=TOKEN).json()["data"]["status"] == 3
+    cancelled = http.post(f"{DBT_RUNS}/{run_id}/cancel/", headers=TOKEN).json()["data"]
+    assert (cancelled["status"], cancelled["is_cancelled"]) == (30, True)
+
+
+@pytest.mark.jobsim_scenario("dbt-cloud/rate-limited")
+def test_dbt_cloud_rate_limited(jobsim: Jobsim, http: httpx.Client) -> None:
+    run_id = dbt_trigger(http)
+    reads = [http.get(f"{DBT_RUNS}/{run_id}", headers=TOKEN) for _ in range(4)]
+    assert [r.status_code for r in reads] == [429, 429, 429, 200]
+    assert_retry_after_1(reads[0])
+    assert reads[0].json()["status"] == {
+        "code": 429,
+        "is_success": False,
+        "user_message": "Too many requests, please slow down.",
+        "developer_message": "",
+    }

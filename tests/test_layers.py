@@ -20,6 +20,7 @@ FORBIDDEN = {
     "simulator.contract": ("simulator.vendors", "simulator.server", "simulator.control", "simulator.exchange"),
     "simulator.exchange": ("simulator.vendors", "simulator.server", "simulator.control"),
     "simulator.vendors": ("simulator.server", "simulator.control"),
+    "simulator.declared": ("simulator.server", "simulator.control"),  # a declared API is a vendor built from YAML
     "simulator.control": ("simulator.server",),  # it sees the runtime through its constructor (control/view.py)
     # the two Collibra APIs share code through the `collibra` package, never through each other
     "simulator.vendors.collibra.dq": ("simulator.vendors.collibra.dgc",),

@@ -9,9 +9,13 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.engine.scenario import ScenarioError
 from simulator.server.settings import DEFAULT_MAX_RUNS, Settings
+
+if TYPE_CHECKING:
+    from simulator.server.tls import TlsFiles
 
 log = logging.getLogger("jobsim")
 
@@ -84,11 +88,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept only these bearer tokens on vendor APIs (repeatable; default: accept any)",
     )
     serve.add_argument(
+        "--session-per-token",
+        action="store_true",
+        help="give every distinct token (bearer, X-API-KEY, Basic user:password) a session of its own, named "
+        "tok-<16 hex digits of its SHA-256> (a token jobsim-session-<id> always picks session <id>)",
+    )
+    serve.add_argument(
         "--control-token",
         metavar="TOKEN",
         help="require this token (X-Jobsim-Control-Token or Bearer) on every /_sim/ call",
     )
-    serve.add_argument("--api", action="append", default=[], metavar="NAME", help="serve only these APIs")
+    serve.add_argument(
+        "--api",
+        action="append",
+        default=[],
+        metavar="NAME|FOLDER",
+        help="serve only these APIs; a FOLDER (with an api.yaml beside an OpenAPI document) is a declared API of "
+        "your own, served with its scenarios/ (repeatable)",
+    )
     serve.add_argument(
         "--spec",
         action="append",
@@ -100,9 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--state", metavar="FILE", help="start from a snapshot (GET /_sim/state) when FILE exists")
     serve.add_argument("--save-on-exit", action="store_true", help="write the state to --state FILE on shutdown")
     serve.add_argument("--watch", action="store_true", help="reload changed --scenario files without a restart")
+    serve.add_argument("--tls-cert", metavar="FILE", help="serve https with this certificate (PEM; with --tls-key)")
+    serve.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert (PEM)")
+    serve.add_argument(
+        "--tls-self-signed",
+        metavar="DIR",
+        help="serve https with a certificate made at start for localhost/127.0.0.1, written to DIR with the CA "
+        "that signed it (DIR/ca.pem: point SSL_CERT_FILE or REQUESTS_CA_BUNDLE at it)",
+    )
     serve.add_argument("--log-requests", action="store_true", help="log every request (off by default: speed)")
 
-    check = commands.add_parser("check", help="validate scenario files without starting a server")
+    check = commands.add_parser(
+        "check",
+        help="validate scenario files and declared APIs (an api.yaml, or its folder) without starting a server",
+    )
     check.add_argument("files", nargs="+", metavar="FILE")
 
     commands.add_parser("routes", help="list every operation served")
@@ -118,9 +146,20 @@ def main(argv: list[str] | None = None) -> int:
     from simulator.server.app import create_app
 
     if args.command == "check":
-        app = create_app(load_defaults=False)
-        failed = 0
-        for name in args.files:
+        declared = [name for name in args.files if _is_declared_api(Path(name))]
+        failed = _check_declared(declared)
+        rest = [name for name in args.files if name not in declared]
+        if not rest:
+            return 1 if failed else 0
+        folders = tuple(Path(name).parent if Path(name).is_file() else Path(name) for name in declared)
+        try:
+            app = (
+                create_app(load_defaults=False, api_folders=folders) if not failed else create_app(load_defaults=False)
+            )
+        except (ScenarioError, ValueError, OSError) as exc:
+            print(f"FAIL {exc}")
+            return 1
+        for name in rest:
             try:
                 scenario = app.runtime.parse(Path(name).read_text(encoding="utf-8"), name)
             except (ScenarioError, OSError) as exc:
@@ -138,6 +177,32 @@ def main(argv: list[str] | None = None) -> int:
         for entry in app.runtime.available_scenarios():
             print(entry["ref"])
     return 0
+
+
+def _is_declared_api(path: Path) -> bool:
+    return path.name == "api.yaml" or (path.is_dir() and (path / "api.yaml").is_file())
+
+
+def _check_declared(names: list[str]) -> int:
+    """Check each declared API (an api.yaml or its folder); print ok or FAIL file:line: reason; count failures."""
+    from simulator.declared.loader import ApiDeclarationError, load_declaration
+
+    failed = 0
+    for name in names:
+        path = Path(name)
+        folder = path if path.is_dir() else path.parent
+        try:
+            declaration = load_declaration(folder)
+        except ApiDeclarationError as exc:
+            print(f"FAIL {exc}")
+            failed += 1
+        else:
+            runs = sum(1 for spec in declaration.resources.values() if spec.run is not None)
+            print(
+                f"ok   {name}: api {declaration.name}, {len(declaration.resources)} resource(s) ({runs} with a "
+                f"lifecycle), {len(declaration.operations)} operation(s)"
+            )
+    return failed
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -164,11 +229,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
         response_validation=args.response_validation,
         log_requests=args.log_requests,
         auth_tokens=frozenset(args.auth_token),
+        session_per_token=args.session_per_token,
         control_token=args.control_token,
         watch=args.watch,
         state_file=Path(args.state) if args.state else None,
         save_on_exit=args.save_on_exit,
-        apis=tuple(args.api),
+        apis=tuple(name for name in args.api if not _is_folder_ref(name)),
+        api_folders=tuple(Path(name) for name in args.api if _is_folder_ref(name)),
         spec_overrides=overrides,
     )
 
@@ -190,11 +257,19 @@ def serve(args: argparse.Namespace) -> int:
     except (ScenarioError, ValueError, OSError) as exc:
         print(f"jobsim: {exc}", file=sys.stderr)
         return 2
+    try:
+        tls = _tls_files(args)
+    except (ValueError, RuntimeError, OSError) as exc:
+        print(f"jobsim: {exc}", file=sys.stderr)
+        return 2
+    if tls is not None and tls.ca is not None:
+        log.info("https certificate authority written to %s (trust it: SSL_CERT_FILE=%s)", tls.ca, tls.ca)
     if not _is_loopback(args.host):
         log.warning("binding %s: the simulator and its /_sim/ control API are reachable from other machines", args.host)
     scenarios = [f"{s.api}/{s.name}" for s in app.runtime.startup_scenarios]
     log.info(
-        "jobsim on http://%s:%s (dashboard: /_sim/ui) | %s | scenarios: %s",
+        "jobsim on %s://%s:%s (dashboard: /_sim/ui) | %s | scenarios: %s",
+        "https" if tls else "http",
         args.host,
         args.port,
         "; ".join(describe(app)),
@@ -204,7 +279,14 @@ def serve(args: argparse.Namespace) -> int:
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, lambda *_: None)
     tune_garbage_collector()
-    JobsimServer(app, args.host, args.port, log_requests=args.log_requests).run()
+    JobsimServer(
+        app,
+        args.host,
+        args.port,
+        log_requests=args.log_requests,
+        tls_cert=tls.cert if tls else None,
+        tls_key=tls.key if tls else None,
+    ).run()
     return 0
 
 
@@ -218,6 +300,28 @@ def tune_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
+    from simulator.server.tls import TlsFiles, self_signed
+
+    if args.tls_self_signed:
+        if args.tls_cert or args.tls_key:
+            raise ValueError("give --tls-self-signed or --tls-cert/--tls-key, not both")
+        hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+        if args.host not in hosts and args.host not in ("0.0.0.0", "::"):
+            hosts = (str(args.host), *hosts)
+        return self_signed(Path(args.tls_self_signed), hosts)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.tls_cert:
+        return TlsFiles(cert=Path(args.tls_cert), key=Path(args.tls_key))
+    return None
+
+
+def _is_folder_ref(value: str) -> bool:
+    """`--api` names a folder (a declared API of the user's) rather than a served API's name."""
+    return "/" in value or value.startswith(".") or (Path(value) / "api.yaml").is_file()
 
 
 def _positive_int(text: str) -> int:

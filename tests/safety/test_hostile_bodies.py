@@ -75,11 +75,15 @@ def _properties(schema: dict[str, Any], definitions: dict[str, Any], seen: int =
 
 
 def _path_for(op: Operation) -> str:
+    """The operation's path with a valid value in each parameter (all are read together, so try each in turn)."""
     path = op.path
+    chosen: dict[str, str] = {}
     for param in op.path_params:
         for value in PATH_VALUES:
-            if not isinstance(op.read_path({param.name: value}), RequestProblem) or value == PATH_VALUES[-1]:
+            problem = op.read_path({p.name: chosen.get(p.name, value) for p in op.path_params})
+            if not isinstance(problem, RequestProblem) or problem.field != param.name or value == PATH_VALUES[-1]:
                 break
+        chosen[param.name] = value
         path = path.replace("{" + param.name + "}", value)
     return path
 

@@ -47,7 +47,29 @@ def jobsim(reply: httpx.Response) -> str:
     return str(body["message"])
 
 
+def airflow(reply: httpx.Response) -> str:
+    """FastAPI's: `detail` is a sentence, or (422) a list of problems with loc, msg and type."""
+    body = reply.json()
+    assert set(body) == {"detail"}, body
+    detail = body["detail"]
+    if isinstance(detail, str):
+        return detail
+    assert reply.status_code == 422 and all({"loc", "msg", "type"} <= set(item) for item in detail), body
+    return " ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in detail)
+
+
+def dbt_cloud(reply: httpx.Response) -> str:
+    """dbt Cloud's envelope with `data` null and the status block."""
+    body = reply.json()
+    assert set(body) == {"status", "data"} and body["data"] is None, body
+    status = body["status"]
+    assert status["code"] == reply.status_code and status["is_success"] is False, body
+    return str(status["user_message"])
+
+
 SHAPES: dict[str, Callable[[httpx.Response], str]] = {
+    "airflow": airflow,
+    "dbt-cloud": dbt_cloud,
     "databricks": databricks,
     "collibra-dq": collibra,
     "collibra-dgc": collibra,

@@ -12,6 +12,7 @@ from typing import Any
 from simulator.contract.operation import Operation
 from simulator.control import dashboard, tools
 from simulator.control.view import RuntimeView, clock_json, runtime_of
+from simulator.declared.format import api_schema
 from simulator.engine.scenario import ScenarioError, parse_duration, scenario_schema
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Call, ErrorKind, HandlerTable, Reply
@@ -83,7 +84,8 @@ async def load_scenario(call: Call) -> Reply:
         if isinstance(call.body, dict):
             name = call.body["name"]
             path = runtime.find_scenario(name)
-            if runtime.settings.scenarios_dir not in path.resolve().parents:
+            roots = {runtime.settings.scenarios_dir, *runtime.scenario_dirs().values()}
+            if not roots.intersection(path.resolve().parents):
                 raise ScenarioError(name, None, "only bundled scenarios can be loaded by name; send the YAML instead")
             scenario = runtime.parse(path.read_text(encoding="utf-8"), f"{path.parent.name}/{path.name}")
         else:
@@ -92,6 +94,11 @@ async def load_scenario(call: Call) -> Reply:
         raise ApiError(400, str(exc), kind=ErrorKind.INVALID_SCENARIO) from exc
     runtime.apply(call.session, scenario)
     return Reply(200, scenario.summary())
+
+
+@handlers.operation("simApiSchema")
+async def get_api_schema(call: Call) -> Reply:
+    return Reply(200, api_schema())
 
 
 @handlers.operation("simScenarioSchema")

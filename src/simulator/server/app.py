@@ -11,6 +11,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from simulator.control.api import ControlApi
+from simulator.declared.vendor import discover_declared, load_folder
 from simulator.server.dispatch import Dispatcher
 from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
 from simulator.server.runtime import Runtime
@@ -34,7 +35,9 @@ class JobsimApp:
         faults = FaultInjection(
             self.dispatcher, runtime.router, runtime.vendors, runtime.metrics, runtime.settings.max_body
         )
-        self._asgi: ASGIApp = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions)
+        self._asgi: ASGIApp = SessionRouting(
+            Journaling(faults, runtime.metrics), runtime.sessions, per_token=runtime.settings.session_per_token
+        )
 
     @property
     def settings(self) -> Settings:
@@ -80,12 +83,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
     settings = replace(settings or Settings(), **overrides)
     if settings.max_runs < 1:
         raise ValueError(f"max_runs must be at least 1, got {settings.max_runs}")
-    vendors = {cls.name: cls(options=dict(settings.vendor_options.get(cls.name, {}))) for cls in discover()}
-    if settings.apis:
-        unknown = set(settings.apis) - set(vendors)
+    classes = [*discover(), *discover_declared(settings.apis_dir)]
+    users = [load_folder(folder) for folder in settings.api_folders]
+    vendors = {cls.name: cls(options=dict(settings.vendor_options.get(cls.name, {}))) for cls in [*classes, *users]}
+    if settings.apis or users:
+        wanted = {*settings.apis, *(cls.name for cls in users)}
+        unknown = wanted - set(vendors)
         if unknown:
             raise ValueError(f"unknown API(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(vendors))}")
-        vendors = {name: vendor for name, vendor in vendors.items() if name in settings.apis}
+        vendors = {name: vendor for name, vendor in vendors.items() if name in wanted}
     runtime = Runtime(settings, vendors, ControlApi)
     if settings.state_file is not None and settings.state_file.is_file():
         count = load_sessions(runtime, settings.state_file)

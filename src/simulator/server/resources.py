@@ -7,11 +7,17 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
-def bundled_dir(name: str) -> Path:
+def optional_bundled_dir(name: str) -> Path | None:
     installed = _PACKAGE / "_bundled" / name
     if installed.is_dir():
         return installed
     source_tree = _PACKAGE.parent.parent / name
-    if source_tree.is_dir():
-        return source_tree
+    return source_tree if source_tree.is_dir() else None
+
+
+def bundled_dir(name: str) -> Path:
+    found = optional_bundled_dir(name)
+    if found is not None:
+        return found
+    installed, source_tree = _PACKAGE / "_bundled" / name, _PACKAGE.parent.parent / name
     raise FileNotFoundError(f"cannot find the bundled {name}/ folder (looked in {installed} and {source_tree})")

@@ -64,10 +64,13 @@ class Runtime:
         if candidate.is_file():
             return candidate
         root = self.settings.scenarios_dir
-        for option in (root / f"{ref}.yaml", root / ref):
+        api, _, rest = ref.partition("/")
+        own = self.scenario_dirs().get(api)
+        for option in (root / f"{ref}.yaml", root / ref, *((own / f"{rest}.yaml",) if own and rest else ())):
             if option.is_file():
                 return option
         named = sorted(root.glob(f"*/{ref}.yaml"))
+        named += [d / f"{ref}.yaml" for d in self.scenario_dirs().values() if (d / f"{ref}.yaml").is_file()]
         if len(named) == 1:
             return named[0]
         if len(named) > 1:
@@ -75,11 +78,19 @@ class Runtime:
             raise ScenarioError(ref, None, f"scenario name is ambiguous: {choices}")
         raise ScenarioError(ref, None, "no such scenario file or name (see `jobsim scenarios`)")
 
+    def scenario_dirs(self) -> dict[str, Path]:
+        """Every API's scenario folder: the bundled scenarios/<api>/, or the one a user's declared API brings."""
+        out = {}
+        for name, vendor in self.vendors.items():
+            own = getattr(vendor, "scenario_dir", None)
+            out[name] = own if own is not None else self.settings.scenarios_dir / name
+        return out
+
     def available_scenarios(self) -> list[dict[str, str]]:
         out = []
-        for path in sorted(self.settings.scenarios_dir.glob("*/*.yaml")):
-            if path.parent.name in self.vendors:
-                out.append({"api": path.parent.name, "name": path.stem, "ref": f"{path.parent.name}/{path.stem}"})
+        for api, folder in sorted(self.scenario_dirs().items()):
+            for path in sorted(folder.glob("*.yaml")):
+                out.append({"api": api, "name": path.stem, "ref": f"{api}/{path.stem}"})
         return out
 
     def apply(self, session: Session, scenario: Scenario) -> None:
@@ -107,11 +118,9 @@ class Runtime:
     def _startup_refs(self) -> list[str]:
         refs = []
         if self.settings.load_defaults:
+            folders = self.scenario_dirs()
             for vendor in self.vendors.values():
-                if (
-                    vendor.default_scenario
-                    and (self.settings.scenarios_dir / vendor.name / f"{vendor.default_scenario}.yaml").is_file()
-                ):
+                if vendor.default_scenario and (folders[vendor.name] / f"{vendor.default_scenario}.yaml").is_file():
                     refs.append(f"{vendor.name}/{vendor.default_scenario}")
         refs.extend(self.settings.scenarios)
         return refs

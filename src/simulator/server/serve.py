@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -16,7 +17,16 @@ GRACEFUL_STOP_SECONDS = 3
 
 
 class JobsimServer(uvicorn.Server):
-    def __init__(self, app: JobsimApp, host: str, port: int, *, log_requests: bool = False) -> None:
+    def __init__(
+        self,
+        app: JobsimApp,
+        host: str,
+        port: int,
+        *,
+        log_requests: bool = False,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
+    ) -> None:
         config = uvicorn.Config(
             app,
             host=host,
@@ -26,6 +36,8 @@ class JobsimServer(uvicorn.Server):
             lifespan="on",
             http=JobsimHttpProtocol,
             timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
+            ssl_certfile=str(tls_cert) if tls_cert else None,
+            ssl_keyfile=str(tls_key) if tls_key else None,
         )
         super().__init__(config)
         self.jobsim = app

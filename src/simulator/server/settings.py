@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from simulator.server.resources import bundled_dir
+from simulator.server.resources import bundled_dir, optional_bundled_dir
 
 ResponseValidation = Literal["off", "warn", "strict"]
 # Runs each API keeps per session. 10,000 is far more than a test or a demo looks back at (runs/list pages 25 at a
@@ -36,9 +36,14 @@ class Settings:
     state_file: Path | None = None
     save_on_exit: bool = False
     auth_tokens: frozenset[str] = frozenset()
+    # Every distinct credential (bearer token, API key, Basic user and password) gets a session of its own.
+    session_per_token: bool = False
     control_token: str | None = None
     apis: tuple[str, ...] = ()
+    # Folders of declared APIs (an api.yaml beside an OpenAPI document) served besides the bundled ones.
+    api_folders: tuple[Path, ...] = ()
     spec_overrides: dict[str, Path] = field(default_factory=dict)
     vendor_options: dict[str, dict[str, object]] = field(default_factory=dict)
     specs_dir: Path = field(default_factory=lambda: bundled_dir("specs"))
     scenarios_dir: Path = field(default_factory=lambda: bundled_dir("scenarios"))
+    apis_dir: Path | None = field(default_factory=lambda: optional_bundled_dir("apis"))

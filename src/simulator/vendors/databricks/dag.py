@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from simulator.engine.lifecycle import Step
+from simulator.vendors.databricks.model import Slot
 
 SUCCEEDED = frozenset({"SUCCESS", "SUCCESS_WITH_FAILURES"})
 FAILED = frozenset({"FAILED", "TIMEDOUT", "INTERNAL_ERROR", "UPSTREAM_FAILED"})
@@ -55,10 +56,19 @@ def find_cycle(tasks: Iterable[Mapping[str, Any]]) -> list[str] | None:
     return None
 
 
-def condition_outcome(spec: Mapping[str, Any]) -> str:
-    """ "true" or "false": a condition task compares `left` and `right` (as numbers when both are numbers)."""
+def outcome(slot: Slot) -> str:
+    """The result a final slot counts as (INTERNAL_ERROR for that life-cycle state)."""
+    step = slot.attempts[-1].timeline.step
+    if step.state == "INTERNAL_ERROR":
+        return "INTERNAL_ERROR"
+    return step.result or ("EXCLUDED" if step.state == "SKIPPED" else "FAILED")
+
+
+def condition_outcome(spec: Mapping[str, Any], resolve: Callable[[str], str] = str) -> str:
+    """ "true" or "false": a condition task compares `left` and `right` (as numbers when both are numbers), after
+    `resolve` replaced their dynamic value references."""
     condition = spec.get("condition_task") or {}
-    left, right = str(condition.get("left", "")), str(condition.get("right", ""))
+    left, right = resolve(str(condition.get("left", ""))), resolve(str(condition.get("right", "")))
     a: Any
     b: Any
     try:

@@ -13,21 +13,14 @@ from typing import Any
 
 from simulator.engine.lifecycle import Step, Timeline
 from simulator.engine.session import Session
-from simulator.vendors.databricks import dag, due
+from simulator.vendors.databricks import dag, due, references
+from simulator.vendors.databricks.dag import outcome
 from simulator.vendors.databricks.lifecycle import CANCEL_PATH, CONDITION_PLAN, DEFAULT_PLAN, RUN
 from simulator.vendors.databricks.model import Attempt, DatabricksState, Round, Run, Slot
 
 API = "databricks"
 MAX_ATTEMPTS = 1000  # max_retries -1 retries "forever"; jobsim stops after this many attempts of one task
 MIN_RETRY_GAP = 0.001
-
-
-def outcome(slot: Slot) -> str:
-    """The result a final slot counts as (INTERNAL_ERROR for that life-cycle state)."""
-    step = slot.attempts[-1].timeline.step
-    if step.state == "INTERNAL_ERROR":
-        return "INTERNAL_ERROR"
-    return step.result or ("EXCLUDED" if step.state == "SKIPPED" else "FAILED")
 
 
 class Executor:
@@ -111,7 +104,7 @@ class Executor:
             ends.append(upstream.final_at)
             result = outcome(upstream)
             wanted = dependency.get("outcome")
-            if wanted is not None and result in dag.SUCCEEDED and dag.condition_outcome(upstream.spec) != wanted:
+            if wanted is not None and result in dag.SUCCEEDED and self.condition_outcome(run, upstream) != wanted:
                 result = "EXCLUDED"
             outcomes.append(result)
         at = max(ends)
@@ -126,6 +119,12 @@ class Executor:
             return True
         self._start_attempt(run, round_, slot, at)
         return True
+
+    def condition_outcome(self, run: Run, slot: Slot) -> str:
+        """ "true" or "false" for a finished condition task, its operands' references resolved as it ran."""
+        attempt = slot.attempts[-1] if slot.attempts else None
+        resolve = references.resolver(run, slot, attempt.run_id if attempt else slot.first_id)
+        return dag.condition_outcome(slot.spec, resolve)
 
     def end_unstarted(self, slot: Slot, step: Step, at: float) -> None:
         slot.attempts.append(Attempt(slot.first_id, 0, Timeline(RUN, (step,), at), never_ran=True))

@@ -18,6 +18,10 @@ HIDDEN = ""
 RETENTION_SECONDS = 60 * 86400.0  # runs are removed 60 days after they end (Jobs API reference, runs/get-output)
 
 
+# Jobs behind one-time runs take ids from here up, far from user jobs (1001 up), still exact in a JavaScript number.
+HIDDEN_JOB_IDS = 10**12 + 1
+
+
 @dataclass(slots=True)
 class Job:
     job_id: int
@@ -104,6 +108,13 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)  # job_clusters, git_source, description snapshots
     idempotency_token: str | None = None
     single_task: bool = False  # a run of a single-task job, or a Jobs API 2.0 submit with root task fields
+    # A one-time run (runs/submit) belongs to a job Databricks creates for it and never lists: its id is shown as the
+    # run's `job_id` (Airflow's deferrable submit operator reads it); `job_id` above stays None (no user job).
+    hidden_job_id: int | None = None
+
+    @property
+    def shown_job_id(self) -> int | None:
+        return self.job_id if self.job_id is not None else self.hidden_job_id
 
     @property
     def start_ms(self) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,6 @@ LEGACY = (
 )
 _ASCII_ONLY = ("python_params", "spark_submit_params")
 _MAX_BYTES = 10_000
-_REFERENCE = re.compile(r"\{\{\s*([\w.\-]+)\s*\}\}")
 
 
 def invalid(message: str, field: str | None = None) -> ApiError:
@@ -63,13 +61,17 @@ def merge(old: list[dict[str, Any]], given: dict[str, str]) -> list[dict[str, An
     return out
 
 
-def resolved_values(spec: dict[str, Any], context: dict[str, str], run_params: dict[str, Any]) -> dict[str, Any]:
+def resolved_values(
+    spec: dict[str, Any],
+    resolve: Callable[[str], str],
+    job_params: list[dict[str, Any]],
+    run_params: dict[str, Any],
+) -> dict[str, Any]:
     """`resolved_values` of a task run: its parameters with overrides applied and {{references}} replaced."""
-    resolve = _resolver(context)
     out: dict[str, Any] = {}
     if "notebook_task" in spec:
         base = dict(spec["notebook_task"].get("base_parameters") or {})
-        base.update({k[len("job.parameters.") :]: v for k, v in context.items() if k.startswith("job.parameters.")})
+        base.update({p["name"]: p.get("value", p.get("default", "")) for p in job_params})
         base.update(run_params.get("notebook_params") or {})
         out["notebook_task"] = {"base_parameters": {k: resolve(str(v)) for k, v in base.items()}}
     _lists = (
@@ -102,10 +104,3 @@ def resolved_values(spec: dict[str, Any], context: dict[str, str], run_params: d
         params = spec["run_job_task"].get("job_parameters") or {}
         out["run_job_task"] = {"job_parameters": {k: resolve(str(v)) for k, v in params.items()}}
     return out
-
-
-def _resolver(context: dict[str, str]) -> Callable[[str], str]:
-    def resolve(text: str) -> str:
-        return _REFERENCE.sub(lambda m: context.get(m.group(1), m.group(0)), text)
-
-    return resolve

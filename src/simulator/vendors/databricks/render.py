@@ -7,7 +7,7 @@ from typing import Any
 
 from simulator.engine.lifecycle import Timeline
 from simulator.engine.paging import encode_offset
-from simulator.vendors.databricks import params
+from simulator.vendors.databricks import dag, params, references
 from simulator.vendors.databricks.lifecycle import STATUS_STATE, TERMINAL, TERMINATION
 from simulator.vendors.databricks.model import Attempt, Job, Round, Run, Slot
 from simulator.vendors.databricks.views import View, attempt_view, parent_view, unstarted_view
@@ -126,10 +126,10 @@ def run(
         "cleanup_duration": 0,
         "attempt_number": 0,
         "format": "MULTI_TASK",
-        "run_page_url": page_url(base_url, record.job_id, record.run_id),
+        "run_page_url": page_url(base_url, record.shown_job_id, record.run_id),
     }
-    if record.job_id is not None:
-        body["job_id"] = record.job_id
+    if record.shown_job_id is not None:
+        body["job_id"] = record.shown_job_id
     if record.final_at is not None:
         body["run_duration"] = sum(_round_ms(record, r) for r in record.rounds)
     first = record.rounds[0]
@@ -168,22 +168,12 @@ def tasks(record: Run, base_url: str, include_resolved: bool = False) -> list[di
             for attempt, view in pairs:
                 entry = _entry(record, slot, attempt, view, base_url)
                 if include_resolved:
-                    context = _context(record, slot, entry["run_id"])
-                    entry["resolved_values"] = params.resolved_values(slot.spec, context, record.overriding_parameters)
+                    resolve = references.resolver(record, slot, entry["run_id"])
+                    entry["resolved_values"] = params.resolved_values(
+                        slot.spec, resolve, record.job_parameters, record.overriding_parameters
+                    )
                 out.append(entry)
     return out
-
-
-def _context(record: Run, slot: Slot, run_id: int) -> dict[str, str]:
-    context = {
-        "job.id": str(record.job_id or ""),
-        "job.name": record.run_name,
-        "job.run_id": str(record.run_id),
-        "task.name": slot.key,
-        "task.run_id": str(run_id),
-    }
-    context.update({f"job.parameters.{p['name']}": str(p.get("value", "")) for p in record.job_parameters})
-    return context
 
 
 def _entry(record: Run, slot: Slot, attempt: Attempt | None, view: View, base_url: str) -> dict[str, Any]:
@@ -198,11 +188,15 @@ def _entry(record: Run, slot: Slot, attempt: Attempt | None, view: View, base_ur
             "status": status,
             "attempt_number": attempt.number if attempt else 0,
             "original_attempt_run_id": slot.first_id,
-            "run_page_url": page_url(base_url, record.job_id, run_id),
+            "run_page_url": page_url(base_url, record.shown_job_id, run_id),
             "job_run_id": record.run_id,
         }
     )
     body.update(_times(attempt, view))
+    if "condition_task" in slot.spec and attempt is not None and view.result in dag.SUCCEEDED:
+        # A finished condition task tells which way it went, its operands' references resolved.
+        resolve = references.resolver(record, slot, run_id)
+        body["condition_task"] = {**slot.spec["condition_task"], "outcome": dag.condition_outcome(slot.spec, resolve)}
     if attempt and not attempt.never_ran and "existing_cluster_id" in slot.spec:
         body["cluster_instance"] = {"cluster_id": slot.spec["existing_cluster_id"]}
     return body
@@ -263,8 +257,8 @@ def task_run(record: Run, slot: Slot, attempt: Attempt | None, base_url: str) ->
         "tasks": [entry],
     }
     body.update(_times(attempt, view))
-    if record.job_id is not None:
-        body["job_id"] = record.job_id
+    if record.shown_job_id is not None:
+        body["job_id"] = record.shown_job_id
     return body
 
 
@@ -298,7 +292,13 @@ def round_task_run_ids(round_: Round) -> list[int]:
     return ids
 
 
+# The workspace (organisation) id in every run_page_url: one stable, made-up 16-digit number, the length real
+# workspace ids have (docs/decisions/databricks.md "run_page_url").
+WORKSPACE_ID = 1234567890123456
+
+
 def page_url(base_url: str, job_id: int | None, run_id: int) -> str:
-    if job_id is None:
-        return f"{base_url}/#job/runs/{run_id}"
-    return f"{base_url}/#job/{job_id}/run/{run_id}"
+    """A run's page in the workspace UI, in Databricks' form `<host>/?o=<workspace id>#job/<job_id>/run/<run_id>`."""
+    if job_id is None:  # only runs stored before one-time runs got a job
+        return f"{base_url}/?o={WORKSPACE_ID}#job/runs/{run_id}"
+    return f"{base_url}/?o={WORKSPACE_ID}#job/{job_id}/run/{run_id}"

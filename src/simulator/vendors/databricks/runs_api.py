@@ -26,7 +26,7 @@ from simulator.vendors.databricks.common import (
     token_value,
 )
 from simulator.vendors.databricks.execution import Executor
-from simulator.vendors.databricks.model import HIDDEN, DatabricksState, Job, Round, Run, Slot
+from simulator.vendors.databricks.model import HIDDEN, HIDDEN_JOB_IDS, DatabricksState, Job, Round, Run, Slot
 from simulator.vendors.databricks.queue import admit, cancel_queued, settle, start
 from simulator.vendors.databricks.views import parent_view
 
@@ -92,6 +92,7 @@ def start_run(
         extra=_extra(settings),
         idempotency_token=token,
         single_task=job.single_task if job else False,
+        hidden_job_id=None if job else ids.next_int("databricks.hidden_job", HIDDEN_JOB_IDS),
     )
     state.add_run(run)
     if job is not None:

@@ -1,0 +1,537 @@
+"""Generic handlers of a declared API, one per action; each is built once from the operation's declaration."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from simulator.declared.loader import Declaration, OperationSpec, ResourceSpec
+from simulator.declared.model import DeclaredState, Record
+from simulator.declared.template import format_time, lookup
+from simulator.engine.lifecycle import Step, Timeline
+from simulator.engine.session import Session
+from simulator.exchange import NO_BODY, ApiError, Call, Handler, Reply
+
+
+def request_context(call: Call) -> dict[str, Any]:
+    now = call.now
+    return {
+        "request": {
+            "path": call.path,
+            "query": call.query,
+            "body": None if call.body is NO_BODY else call.body,
+            "headers": call.headers,
+        },
+        "time": {"now": now},
+        "base_url": call.base_url,
+    }
+
+
+class Renderer:
+    """Turns records into the context templates read, and into response objects."""
+
+    def __init__(self, declaration: Declaration) -> None:
+        self.declaration = declaration
+
+    def context(self, record: Record, state: DeclaredState, now: float, base: Mapping[str, Any]) -> dict[str, Any]:
+        spec = self.declaration.resources[record.resource]
+        parent: dict[str, Any] | None = None
+        if spec.parent is not None and record.parent is not None:
+            found = state.store(spec.parent).get(record.parent)
+            parent = {"id": record.parent, **found.fields} if found is not None else {"id": record.parent}
+        context: dict[str, Any] = {**base, "id": record.id, "fields": record.fields, "parent": parent}
+        timeline = record.timeline
+        times: dict[str, Any] = {"now": now, "created": record.created_at, "updated": record.updated_at}
+        if timeline is not None and spec.run is not None:
+            run = spec.run
+            step = timeline.step
+            started = next((at for name, at in timeline.history if name in run.started), None)
+            ended = timeline.ended_at()
+            first: dict[str, float] = {}
+            for name, at in timeline.history:
+                first.setdefault(name, at)
+            times.update(started=started, ended=ended, entered=timeline.entered_at, first=first)
+            times["updated"] = max(record.updated_at, timeline.entered_at)
+            message = step.message
+            phase = run.phases.get(step.state, "other")
+            if message is None and run.failure:
+                message = next((s.message for s in run.failure if s.state == step.state), None)
+            until = ended if ended is not None else now
+            context.update(
+                state=step.state,
+                phase=phase,
+                message=message,
+                result=step.result,
+                attrs=step.attrs,
+                history=[
+                    {"state": name, "at": format_time(at, self.declaration.time_style)} for name, at in timeline.history
+                ],
+                duration={
+                    "run": None if started is None else until - started,
+                    "final": None if started is None or ended is None else ended - started,
+                    "queued": (started if started is not None else until) - record.created_at,
+                    "total": until - record.created_at,
+                },
+            )
+        context["time"] = times
+        return context
+
+    def item(self, record: Record, context: Mapping[str, Any]) -> Any:
+        template = self.declaration.renders.get(record.resource)
+        if template is not None:
+            return template(context)
+        spec = self.declaration.resources[record.resource]
+        out = {**record.fields, spec.id.field: record.id}
+        if "state" in context:
+            out["state"] = context["state"]
+        return out
+
+
+def not_found(spec: ResourceSpec, context: Mapping[str, Any], item_id: Any) -> ApiError:
+    return ApiError(404, str(spec.not_found({**context, "id": item_id})), kind="not_found")
+
+
+def build_handlers(declaration: Declaration) -> dict[str, Handler]:
+    renderer = Renderer(declaration)
+    builders: dict[str, Callable[[Declaration, OperationSpec, Renderer], Handler]] = {
+        "create": _create,
+        "trigger": _create,
+        "get": _get,
+        "list": _list,
+        "update": _update,
+        "set-state": _set_state,
+        "cancel": _cancel,
+        "delete": _delete,
+        "respond": _respond,
+    }
+    return {op_id: builders[op.action](declaration, op, renderer) for op_id, op in declaration.operations.items()}
+
+
+def _reply(op: OperationSpec, declaration: Declaration, context: dict[str, Any], envelope: Any) -> Reply:
+    headers = {name: str(value(context)) for name, value in op.headers.items()} or None
+    if op.status == 204 and op.body is None:
+        return Reply(204, NO_BODY, headers)
+    if op.body is not None:
+        return Reply(op.status, op.body(context), headers)
+    if envelope is not None:
+        return Reply(op.status, envelope(context), headers)
+    return Reply(op.status, context.get("item"), headers)
+
+
+def _find(
+    declaration: Declaration, op: OperationSpec, state: DeclaredState, context: dict[str, Any], now: float
+) -> Record:
+    assert op.resource is not None and op.id is not None
+    spec = declaration.resources[op.resource]
+    wanted = op.id(context)
+    record = state.store(op.resource).get(str(wanted))
+    if record is not None and op.parent is not None and record.parent != str(op.parent(context)):
+        record = None
+    if record is None:
+        raise not_found(spec, context, wanted)
+    return record
+
+
+def _new_id(spec: ResourceSpec, session: Session, api: str, context: Mapping[str, Any]) -> Any:
+    id_spec = spec.id
+    if id_spec.given is not None:
+        given = id_spec.given(context)
+        if given is not None:
+            return given
+    style = id_spec.style
+    if style == "uuid":
+        return session.ids.uuid()
+    if style == "template" and id_spec.template is not None:
+        return id_spec.template({**context, "seq": session.ids.next_int(f"{api}:{spec.name}", id_spec.start)})
+    number = session.ids.next_int(f"{api}:{spec.name}", id_spec.start)
+    if style == "prefixed":
+        return f"{id_spec.prefix}{number}"
+    return number if id_spec.integer else str(number)
+
+
+def create_record(
+    declaration: Declaration,
+    spec: ResourceSpec,
+    session: Session,
+    state: DeclaredState,
+    fields: dict[str, Any],
+    parent: Record | None,
+    context: dict[str, Any],
+    now: float,
+    steps: tuple[Step, ...] | None = None,
+    item_id: Any = None,
+) -> Record:
+    """Store a new item: id, parent link, defaults, and for a run the timeline of the plan in force."""
+    store = state.store(spec.name)
+    parent_context = {"id": parent.id, **parent.fields} if parent is not None else None
+    base = {**context, "fields": fields, "parent": parent_context, "uuid": session.ids.uuid()}
+    if item_id is None:
+        item_id = _new_id(spec, session, declaration.name, base)
+    if spec.id.integer and isinstance(item_id, str) and item_id.isdigit():
+        item_id = int(item_id)
+    if str(item_id) in store:
+        raise ApiError(409, str(spec.conflict({**base, "id": item_id})), kind="conflict")
+    if parent is not None and spec.parent_field:
+        fields[spec.parent_field] = parent.id
+    fields[spec.id.field] = item_id
+    base["id"] = item_id
+    for name, default in spec.defaults:
+        if fields.get(name) is None:
+            fields[name] = default(base)
+    timeline = None
+    plan: tuple[Step, ...] = ()
+    if spec.run is not None:
+        run = spec.run
+        if steps is None:
+            attrs = {**(parent_context or {}), **fields, "id": item_id}
+            attrs.setdefault("name", str(run.label(base)) if run.label is not None else str(item_id))
+            found = session.plans.find(declaration.name, run.kind, attrs)
+            steps = found.steps if found is not None else run.plan
+        plan = steps
+        timeline = Timeline(run.lifecycle, steps, now)
+    record = Record(spec.name, item_id, parent.key if parent is not None else None, fields, now, timeline, plan)
+    store.add(record.key, record)
+    if spec.run is not None:
+        store.trim(session.max_runs, lambda r: not r.active)
+    return record
+
+
+def _create(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
+    assert op.resource is not None
+    spec = declaration.resources[op.resource]
+
+    async def handle(call: Call) -> Reply:
+        state: DeclaredState = call.state
+        now = call.now
+        context = request_context(call)
+        parent = None
+        if op.parent is not None and spec.parent is not None:
+            parent_id = op.parent(context)
+            parent = state.store(spec.parent).get(str(parent_id))
+            if parent is None:
+                raise not_found(declaration.resources[spec.parent], context, parent_id)
+        fields = {}
+        for name, source in op.inputs:
+            value = source(context)
+            if value is not None:
+                fields[name] = value
+        record = create_record(declaration, spec, call.session, state, fields, parent, context, now)
+        if record.timeline is not None:
+            record.timeline.observe(now)
+        item_context = renderer.context(record, state, now, context)
+        item_context["item"] = renderer.item(record, item_context)
+        return _reply(op, declaration, item_context, declaration.item_envelope)
+
+    return handle
+
+
+def _get(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
+    async def handle(call: Call) -> Reply:
+        state: DeclaredState = call.state
+        now = call.now
+        context = request_context(call)
+        record = _find(declaration, op, state, context, now)
+        if record.timeline is not None:
+            record.timeline.observe(now, read=True)
+        item_context = renderer.context(record, state, now, context)
+        item_context["item"] = renderer.item(record, item_context)
+        return _reply(op, declaration, item_context, declaration.item_envelope)
+
+    return handle
+
+
+def _update(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
+    async def handle(call: Call) -> Reply:
+        state: DeclaredState = call.state
+        now = call.now
+        context = request_context(call)
+        record = _find(declaration, op, state, context, now)
+        _apply_inputs(op, record, context, now)
+        if record.timeline is not None:
+            record.timeline.observe(now)
+        item_context = renderer.context(record, state, now, context)
+        item_context["item"] = renderer.item(record, item_context)
+        return _reply(op, declaration, item_context, declaration.item_envelope)
+
+    return handle
+
+
+def _apply_inputs(op: OperationSpec, record: Record, context: Mapping[str, Any], now: float) -> None:
+    for name, source in op.inputs:
+        value = source(context)
+        if value is not None:
+            record.fields[name] = value
+            record.updated_at = now
+
+
+def _set_state(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
+    assert op.resource is not None and op.state is not None
+    spec = declaration.resources[op.resource]
+    assert spec.run is not None
+    run = spec.run
+    target_of = op.state
+
+    async def handle(call: Call) -> Reply:
+        state: DeclaredState = call.state
+        now = call.now
+        context = request_context(call)
+        record = _find(declaration, op, state, context, now)
+        timeline = record.timeline
+        assert timeline is not None
+        timeline.observe(now)
+        target = target_of(context)
+        if target is not None:
+            target = str(target)
+            allowed = op.settable if op.settable is not None else run.lifecycle.states
+            if target not in allowed:
+                raise ApiError(
+                    400,
+                    f"state {target!r} cannot be set; one of: {', '.join(sorted(allowed))}",
+                    kind="invalid_parameter",
+                    field="state",
+                )
+            if target != timeline.state:
+                index = next((i for i, step in enumerate(record.plan) if step.state == target), None)
+                steps = record.plan[index:] if index is not None else (Step(target),)
+                moved = Timeline(run.lifecycle, steps, now)
+                moved.history = [*timeline.history, (target, now)]
+                record.timeline = moved
+                record.updated_at = now
+        _apply_inputs(op, record, context, now)
+        item_context = renderer.context(record, state, now, context)
+        item_context["item"] = renderer.item(record, item_context)
+        return _reply(op, declaration, item_context, declaration.item_envelope)
+
+    return handle
+
+
+def _cancel(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
+    assert op.resource is not None
+    spec = declaration.resources[op.resource]
+    assert spec.run is not None
+    cancel_path = spec.run.lifecycle.cancel_path
+
+    async def handle(call: Call) -> Reply:
+        state: DeclaredState = call.state
+        now = call.now
+        context = request_context(call)
+        record = _find(declaration, op, state, context, now)
+        timeline = record.timeline
+        assert timeline is not None
+        timeline.observe(now)
+        if timeline.finished:
+            if op.when_terminal == "conflict":
+                message = op.conflict({**context, "id": record.id, "state": timeline.state}) if op.conflict else None
+                raise ApiError(409, str(message or f"{record.key} has already ended"), kind="conflict")
+        else:
+            timeline.interrupt(cancel_path, now)
+            record.updated_at = now
+        item_context = renderer.context(record, state, now, context)
+        item_context["item"] = renderer.item(record, item_context)
+        return _reply(op, declaration, item_context, declaration.item_envelope)
+
+    return handle
+
+
+def _delete(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
+    async def handle(call: Call) -> Reply:
+        state: DeclaredState = call.state
+        now = call.now
+        context = request_context(call)
+        record = _find(declaration, op, state, context, now)
+        item_context = renderer.context(record, state, now, context)
+        item_context["item"] = renderer.item(record, item_context)
+        state.store(record.resource).pop(record.key)
+        return _reply(op, declaration, item_context, None)
+
+    return handle
+
+
+def _respond(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
+    async def handle(call: Call) -> Reply:
+        context = request_context(call)
+        context["uuid"] = call.session.ids.uuid()
+        return _reply(op, declaration, context, None)
+
+    return handle
+
+
+# --- listing ------------------------------------------------------------------------------------------------
+
+
+def _list(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
+    assert op.resource is not None
+    spec = declaration.resources[op.resource]
+
+    async def handle(call: Call) -> Reply:
+        state: DeclaredState = call.state
+        now = call.now
+        context = request_context(call)
+        parent_key: str | None = None
+        if op.parent is not None and spec.parent is not None:
+            parent_id = op.parent(context)
+            if parent_id is not None and (op.parent_any is None or parent_id != op.parent_any):
+                parent_key = str(parent_id)
+                if parent_key not in state.store(spec.parent):
+                    raise not_found(declaration.resources[spec.parent], context, parent_id)
+        wanted = [(f, f.value(context)) for f in op.filters]
+        wanted = [(f, _translated(f.values, v)) for f, v in wanted if v is not None and v != [] and v != f.any]
+        rows = []
+        for record in state.store(spec.name).oldest_first():
+            if parent_key is not None and record.parent != parent_key:
+                continue
+            if record.timeline is not None:
+                record.timeline.observe(now)
+            item_context = renderer.context(record, state, now, context)
+            if all(_passes(lookup(item_context, f.path), f.op, value) for f, value in wanted):
+                rows.append((record, item_context))
+        rows = _ordered(op, rows, context)
+        page, paging = _page(op, rows, context)
+        items = []
+        for record, item_context in page:
+            items.append(renderer.item(record, item_context))
+        list_context = {**context, **paging, "items": items, "total": len(rows), "count": len(items)}
+        return _reply(op, declaration, list_context, declaration.list_envelope)
+
+    return handle
+
+
+def _translated(table: Mapping[str, Any] | None, value: Any) -> Any:
+    if table is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [table.get(str(item), item) for item in value]
+    return table.get(str(value), value)
+
+
+def _passes(actual: Any, op: str | None, wanted: Any) -> bool:
+    if isinstance(wanted, list | tuple):
+        return any(_passes(actual, op if op != "in" else "eq", item) for item in wanted)
+    if isinstance(actual, list | tuple):
+        return any(_passes(item, op, wanted) for item in actual)
+    if actual is None:
+        return False
+    text, expected = str(actual), str(wanted)
+    if op in (None, "eq", "in"):
+        return text == expected or actual == wanted
+    if op == "prefix":
+        return text.startswith(expected)
+    if op == "contains":
+        return expected.lower() in text.lower()
+    if op == "like":  # SQL LIKE: % any run, _ one character
+        import fnmatch
+
+        pattern = expected.replace("%", "*").replace("_", "?")
+        return fnmatch.fnmatchcase(text, pattern)
+    try:
+        a, b = float(actual), float(wanted)
+    except (TypeError, ValueError):
+        a, b = text, expected  # type: ignore[assignment]
+    return a >= b if op == "gte" else a <= b
+
+
+def _ordered(
+    op: OperationSpec, rows: list[tuple[Record, dict[str, Any]]], context: Mapping[str, Any]
+) -> list[tuple[Record, dict[str, Any]]]:
+    requested = op.order_by(context) if op.order_by is not None else None
+    if isinstance(requested, list | tuple):
+        choices = [str(item) for item in requested if item not in (None, "")]
+    else:
+        choices = [str(requested)] if requested not in (None, "") else []
+    if not choices:
+        if op.order_default is None:
+            return rows[::-1]  # newest first
+        choices = [op.order_default]
+    for choice in reversed(choices):  # a stable sort per key, the last key first, is a multi-key sort
+        key = choice.lstrip("-")
+        path = op.order_keys.get(key)
+        if path is None:
+            raise ApiError(
+                400,
+                f"Ordering with '{key}' is disallowed or the attribute does not exist on the model",
+                kind="invalid_parameter",
+                field="order_by",
+            )
+        rows = sorted(rows, key=_row_key(path), reverse=choice.startswith("-"))
+    return rows
+
+
+def _row_key(path: tuple[str, ...]) -> Callable[[tuple[Record, dict[str, Any]]], tuple[int, Any]]:
+    return lambda row: _sort_key(lookup(row[1], path))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, "")
+    return (1, value) if isinstance(value, int | float) else (2, str(value))
+
+
+def _page(
+    op: OperationSpec, rows: list[tuple[Record, dict[str, Any]]], context: Mapping[str, Any]
+) -> tuple[list[tuple[Record, dict[str, Any]]], dict[str, Any]]:
+    paging = op.paging
+    style = paging["style"]
+    if style == "none":
+        return rows, {}
+    inputs = op.paging_inputs
+    default = int(paging.get("default_limit", 100))
+    limit = _integer(inputs["limit"](context), "limit") if "limit" in inputs else None
+    limit = default if limit is None else limit
+    if "max_limit" in paging:
+        limit = min(limit, int(paging["max_limit"]))
+    limit = max(limit, 0)
+    offset = 0
+    if style == "offset":
+        offset = (_integer(inputs["offset"](context), "offset") if "offset" in inputs else 0) or 0
+    elif style == "page":
+        page_number = _integer(inputs["page"](context), "page") if "page" in inputs else None
+        offset = ((page_number or 1) - 1) * limit
+    token = inputs["token"](context) if "token" in inputs else None
+    # An offset API may also take a cursor (which then wins over the offset), as some vendors added one later.
+    keyed = style in ("token", "cursor") or token is not None
+    encoding = "token" if style == "token" else "cursor"
+    if keyed:
+        offset = _decode_token(str(token), rows, encoding) if token else 0
+    offset = max(offset, 0)
+    page = rows[offset : offset + limit]
+    more = offset + len(page) < len(rows)
+    out: dict[str, Any] = {"offset": offset, "limit": limit, "has_more": more, "next_token": None, "prev_token": None}
+    if style == "page":
+        out["page"] = offset // limit + 1 if limit else 1
+    if keyed and more:
+        out["next_token"] = _encode_token(offset + len(page), page[-1][0] if page else None, encoding)
+    if keyed and offset > 0:
+        previous = max(offset - limit, 0)
+        out["prev_token"] = _encode_token(previous, rows[previous - 1][0] if previous else None, encoding)
+    return page, out
+
+
+def _integer(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, f"{name} must be a whole number", kind="invalid_parameter", field=name) from None
+
+
+def _encode_token(offset: int, last: Record | None, style: str) -> str:
+    text = f"o:{offset}" if style == "token" or last is None else f"k:{last.key}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, rows: Iterable[tuple[Record, Any]], style: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    kind, _, value = text.partition(":")
+    if kind == "o" and value.isdigit():
+        return int(value)
+    if kind == "k":
+        for index, (record, _) in enumerate(rows):
+            if record.key == value:
+                return index + 1
+    raise ApiError(400, f"the page {style} {token!r} is not valid", kind="invalid_parameter", field=style)

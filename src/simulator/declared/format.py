@@ -1,0 +1,235 @@
+"""The JSON Schema of `api.yaml`, the file that declares a job API beside its OpenAPI document.
+
+Served at GET /_sim/api-schema; `jobsim check` and the loader validate every api.yaml against it before the checks
+that need the OpenAPI document (operationIds, states, templates). docs/declaring-an-api.md explains each part.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.declared.template import TIME_FORMATS
+from simulator.engine.scenario import DURATION_SCHEMA
+
+ACTIONS = ("create", "trigger", "get", "list", "update", "set-state", "cancel", "delete", "respond")
+ID_STYLES = ("sequence", "uuid", "prefixed", "template", "given")
+PAGING_STYLES = ("offset", "page", "token", "cursor", "none")
+ERROR_KINDS = (
+    "invalid",
+    "not_found",
+    "conflict",
+    "unauthorized",
+    "forbidden",
+    "rate_limited",
+    "method_not_allowed",
+    "unavailable",
+    "default",
+)
+PHASES = ("queued", "running", "success", "failure", "cancelled", "other")
+
+_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"}
+_TEMPLATE: dict[str, Any] = {"description": "a response template (see docs/declaring-an-api.md)"}
+_STEP = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["state"],
+    "properties": {
+        "state": {"type": "string", "minLength": 1},
+        "for": DURATION_SCHEMA,
+        "reads": {"type": "integer", "minimum": 1},
+        "result": {"type": "string"},
+        "message": {"type": "string"},
+        "attrs": {"type": "object"},
+    },
+}
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
+
+_LIFECYCLE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["states", "terminal", "plan"],
+    "properties": {
+        "kind": {**_NAME, "description": "the plan kind scenarios name (default: the resource's name)"},
+        "states": {**_STRINGS, "minItems": 1, "description": "every state, in the vendor's words"},
+        "initial": {**_STRINGS, "description": "states a run may start in (default: the first state)"},
+        "terminal": {**_STRINGS, "minItems": 1},
+        "moves": {
+            "type": "object",
+            "additionalProperties": _STRINGS,
+            "description": "allowed moves; default: any state to any later state of `states`, and any to terminal",
+        },
+        "phases": {
+            "type": "object",
+            "additionalProperties": {"enum": list(PHASES)},
+            "description": "each state's neutral phase (for the dashboard and computed flags)",
+        },
+        "started": {**_STRINGS, "description": "states whose first entry is the run's start time"},
+        "plan": {"type": "array", "minItems": 1, "items": _STEP, "description": "the default plan"},
+        "cancel": {"type": "array", "minItems": 1, "items": _STEP, "description": "the steps a cancel follows"},
+        "failure": {"type": "array", "minItems": 1, "items": _STEP, "description": "what a failed run looks like"},
+        "match": {**_STRINGS, "description": "fields scenario plans may match on (besides name and id)"},
+        "label": {"type": "string", "description": "a template: the run's name on the dashboard"},
+    },
+}
+
+_RESOURCE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "id": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["style"],
+            "properties": {
+                "style": {"enum": list(ID_STYLES)},
+                "field": {"type": "string", "description": "the stored field that holds the id (default: id)"},
+                "start": {"type": "integer", "minimum": 0},
+                "prefix": {"type": "string"},
+                "template": {"type": "string"},
+                "from": {"type": "string", "description": "a template: the id the client gives, when it gives one"},
+                "type": {"enum": ["string", "integer"]},
+            },
+        },
+        "parent": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["resource"],
+            "properties": {
+                "resource": _NAME,
+                "field": {"type": "string", "description": "the stored field holding the parent's id"},
+            },
+        },
+        "fields": {"type": "object", "description": "stored fields and their defaults (templates)"},
+        "lifecycle": _LIFECYCLE,
+        "not_found": {"type": "string", "description": "the not-found message (a template)"},
+        "conflict": {"type": "string", "description": "the message when a given id is taken (a template)"},
+    },
+}
+
+_ORDER = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "by": {"type": "string", "description": "a template: the requested order (a key; '-' first: descending)"},
+        "default": {"type": "string"},
+        "keys": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+_PAGING = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["style"],
+    "properties": {
+        "style": {"enum": list(PAGING_STYLES)},
+        "offset": {"type": "string"},
+        "page": {"type": "string"},
+        "token": {"type": "string"},
+        "limit": {"type": "string"},
+        "default_limit": {"type": "integer", "minimum": 1},
+        "max_limit": {"type": "integer", "minimum": 1},
+    },
+}
+
+_FILTER = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["field", "value"],
+    "properties": {
+        "field": {"type": "string", "description": "a path in the stored item: id, state, fields.x, parent.id"},
+        "value": {"type": "string", "description": "a template: the requested value (None: no filter)"},
+        "op": {"enum": ["eq", "in", "like", "prefix", "contains", "gte", "lte"]},
+        "any": {"description": "a requested value that means no filter (e.g. ~)"},
+        "values": {"type": "object", "description": "requested value -> stored value (e.g. a status code -> state)"},
+    },
+}
+
+_OPERATION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["action"],
+    "properties": {
+        "action": {"enum": list(ACTIONS)},
+        "public": {"type": "boolean", "description": "answered without credentials (e.g. a token endpoint)"},
+        "resource": _NAME,
+        "id": {"type": "string", "description": "a template: the id of the item acted on"},
+        "parent": {"type": "string", "description": "a template: the parent's id"},
+        "parent_any": {"description": "a parent value that means every parent (list only)"},
+        "input": {"type": "object", "additionalProperties": {}, "description": "stored field -> template"},
+        "state": {"type": "string", "description": "set-state: a template giving the target state"},
+        "settable": _STRINGS,
+        "when_terminal": {"enum": ["conflict", "ignore"]},
+        "conflict": {"type": "string", "description": "the conflict message (a template)"},
+        "filter": {"type": "array", "items": _FILTER},
+        "order": _ORDER,
+        "paging": _PAGING,
+        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "body": _TEMPLATE,
+        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+_ERROR = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"status": {"type": "integer", "minimum": 400, "maximum": 599}, "body": _TEMPLATE},
+}
+
+API_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "https://jobsim.dev/schemas/api.schema.json",
+    "title": "jobsim declared API (api.yaml)",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["jobsim", "name", "resources", "operations"],
+    "properties": {
+        "jobsim": {"const": 1},
+        "name": _NAME,
+        "title": {"type": "string"},
+        "document": {"type": "string", "description": "the OpenAPI file beside api.yaml (default openapi.yaml)"},
+        "timestamps": {"type": "string", "description": f"{', '.join(TIME_FORMATS)} or a strftime pattern"},
+        "parser": {
+            "description": "how the vendor's server parses request JSON: a preset or the rules one by one",
+            "oneOf": [
+                {"enum": ["strict", "protobuf-json", "jackson"]},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        name: {"type": "boolean"}
+                        for name in (
+                            "numbers_as_strings",
+                            "null_as_absent",
+                            "get_body_params",
+                            "scalar_coercion",
+                            "ignore_unknown_properties",
+                        )
+                    },
+                },
+            ],
+        },
+        "auth": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "header": {"type": "string"},
+                "schemes": {**_STRINGS, "description": "accepted words before the token (Bearer, Token, ...)"},
+                "message": {"type": "string"},
+                "challenge": {"type": "string", "description": "the WWW-Authenticate header of a 401"},
+            },
+        },
+        "resources": {"type": "object", "minProperties": 1, "additionalProperties": _RESOURCE},
+        "operations": {"type": "object", "minProperties": 1, "additionalProperties": _OPERATION},
+        "render": {"type": "object", "additionalProperties": _TEMPLATE},
+        "envelope": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"item": _TEMPLATE, "list": _TEMPLATE},
+        },
+        "errors": {"type": "object", "additionalProperties": False, "properties": {k: _ERROR for k in ERROR_KINDS}},
+    },
+}
+
+
+def api_schema() -> dict[str, Any]:
+    return API_SCHEMA

@@ -1,0 +1,413 @@
+"""Read an `api.yaml`: check it against its JSON Schema and its OpenAPI document, compile it, with file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jsonschema
+import yaml
+
+from simulator.contract.document import SpecError, load_document
+from simulator.contract.leniency import PRESETS, ParserRules
+from simulator.declared.format import API_SCHEMA
+from simulator.declared.template import Compiled, TemplateError, compile_template
+from simulator.engine.lifecycle import Lifecycle, Step
+from simulator.engine.safe_yaml import Lines, YamlError, line_of, load_yaml
+from simulator.engine.scenario import parse_duration
+
+_VALIDATOR = jsonschema.Draft7Validator(API_SCHEMA)
+# Actions and what they need besides `resource`.
+_NEEDS_ID = frozenset({"get", "update", "set-state", "cancel", "delete"})
+
+
+class ApiDeclarationError(YamlError):
+    """An api.yaml that cannot be served; str() gives `file:line: reason`."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdSpec:
+    style: str
+    field: str
+    start: int
+    prefix: str
+    template: Compiled | None
+    given: Compiled | None
+    integer: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """A resource's lifecycle: the engine's Lifecycle plus what the vendor calls things and how runs start."""
+
+    lifecycle: Lifecycle
+    kind: str
+    plan: tuple[Step, ...]
+    failure: tuple[Step, ...]
+    phases: Mapping[str, str]
+    started: frozenset[str]
+    match_keys: frozenset[str]
+    label: Compiled | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSpec:
+    name: str
+    id: IdSpec
+    parent: str | None
+    parent_field: str | None
+    defaults: tuple[tuple[str, Compiled], ...]
+    run: RunSpec | None
+    not_found: Compiled
+    conflict: Compiled
+
+
+@dataclass(frozen=True, slots=True)
+class FilterSpec:
+    path: tuple[str, ...]
+    value: Compiled
+    op: str | None
+    any: Any
+    values: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSpec:
+    operation_id: str
+    action: str
+    resource: str | None
+    id: Compiled | None
+    parent: Compiled | None
+    parent_any: Any
+    inputs: tuple[tuple[str, Compiled], ...]
+    state: Compiled | None
+    settable: frozenset[str] | None
+    when_terminal: str
+    conflict: Compiled | None
+    filters: tuple[FilterSpec, ...]
+    order_by: Compiled | None
+    order_default: str | None
+    order_keys: Mapping[str, tuple[str, ...]]
+    paging: Mapping[str, Any]
+    paging_inputs: Mapping[str, Compiled]
+    status: int
+    body: Compiled | None
+    headers: Mapping[str, Compiled]
+    public: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSpec:
+    status: int | None
+    body: Compiled
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    name: str
+    title: str
+    folder: Path
+    source: str
+    document: Path
+    time_style: str
+    auth_header: str | None
+    auth_schemes: frozenset[str]
+    auth_message: str
+    auth_challenge: str | None
+    resources: Mapping[str, ResourceSpec]
+    operations: Mapping[str, OperationSpec]
+    renders: Mapping[str, Compiled]
+    item_envelope: Compiled | None
+    list_envelope: Compiled | None
+    errors: Mapping[str, ErrorSpec]
+    parser_rules: ParserRules
+
+
+def load_declaration(folder: Path) -> Declaration:
+    """The declared API in `folder` (its api.yaml and the OpenAPI document it names)."""
+    path = folder / "api.yaml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ApiDeclarationError(str(path), None, f"cannot read: {exc.strerror or exc}") from None
+    return parse_declaration(text, str(path), folder)
+
+
+def parse_declaration(text: str, source: str, folder: Path) -> Declaration:
+    try:
+        data, lines = load_yaml(text, source)
+    except YamlError as exc:
+        raise ApiDeclarationError(source, exc.line, exc.reason) from None
+    if not isinstance(data, dict):
+        raise ApiDeclarationError(source, 1, "an api.yaml is a mapping (jobsim, name, resources, operations, ...)")
+    errors = list(_VALIDATOR.iter_errors(data))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        where = tuple(error.absolute_path)
+        raise ApiDeclarationError(source, line_of(lines, where), f"{_dotted(where)}: {error.message}")
+    return _Compiler(data, lines, source, folder).declaration()
+
+
+class _Compiler:
+    def __init__(self, data: dict[str, Any], lines: Lines, source: str, folder: Path) -> None:
+        self.data, self.lines, self.source, self.folder = data, lines, source, folder
+        self.time_style = str(data.get("timestamps", "iso"))
+
+    def fail(self, where: tuple[Any, ...], reason: str) -> ApiDeclarationError:
+        return ApiDeclarationError(self.source, line_of(self.lines, where), f"{_dotted(where)}: {reason}")
+
+    def template(self, raw: Any, where: tuple[Any, ...]) -> Compiled:
+        try:
+            return compile_template(raw, self.time_style, where)
+        except TemplateError as exc:
+            raise ApiDeclarationError(
+                self.source, line_of(self.lines, exc.path), f"{_dotted(exc.path)}: {exc.reason}"
+            ) from None
+
+    def declaration(self) -> Declaration:
+        data = self.data
+        document_path = self.folder / str(data.get("document", "openapi.yaml"))
+        try:
+            document = load_document(document_path, data["name"])
+        except (SpecError, OSError, yaml.YAMLError) as exc:
+            raise self.fail(("document",), f"cannot load the OpenAPI document {document_path.name}: {exc}") from None
+        known_ids = {op.operation_id for op in document.operations}
+        resources = {name: self.resource(name, raw) for name, raw in data["resources"].items()}
+        for name, spec in resources.items():
+            if spec.parent is not None and spec.parent not in resources:
+                raise self.fail(("resources", name, "parent", "resource"), f"no resource {spec.parent!r}")
+        operations = {}
+        for operation_id, raw in data["operations"].items():
+            where = ("operations", operation_id)
+            if operation_id not in known_ids:
+                raise self.fail(where, f"the OpenAPI document has no operationId {operation_id!r}")
+            operations[operation_id] = self.operation(operation_id, raw, resources, where)
+        renders = {name: self.template(raw, ("render", name)) for name, raw in data.get("render", {}).items()}
+        for name in renders:
+            if name not in resources:
+                raise self.fail(("render", name), f"no resource {name!r} to render")
+        envelope = data.get("envelope", {})
+        for operation_id, op in operations.items():
+            if op.action == "list" and op.body is None and "list" not in envelope:
+                raise self.fail(("operations", operation_id), "a list needs a `body` (or an `envelope.list`)")
+        auth = data.get("auth", {})
+        errors = {
+            kind: ErrorSpec(raw.get("status"), self.template(raw.get("body", "$error.message"), ("errors", kind)))
+            for kind, raw in data.get("errors", {}).items()
+        }
+        return Declaration(
+            name=data["name"],
+            title=str(data.get("title") or document.title),
+            folder=self.folder,
+            source=self.source,
+            document=document_path,
+            time_style=self.time_style,
+            auth_header=auth.get("header", "authorization").lower() if auth else None,
+            auth_schemes=frozenset(s.lower() for s in auth.get("schemes", ["Bearer"])),
+            auth_message=str(auth.get("message", "Credentials are missing or not valid.")),
+            auth_challenge=auth.get("challenge"),
+            resources=MappingProxyType(resources),
+            operations=MappingProxyType(operations),
+            renders=MappingProxyType(renders),
+            item_envelope=self.template(envelope["item"], ("envelope", "item")) if "item" in envelope else None,
+            list_envelope=self.template(envelope["list"], ("envelope", "list")) if "list" in envelope else None,
+            errors=MappingProxyType(errors),
+            parser_rules=_parser_rules(data.get("parser", "strict")),
+        )
+
+    def resource(self, name: str, raw: dict[str, Any]) -> ResourceSpec:
+        where = ("resources", name)
+        id_raw = raw.get("id", {"style": "sequence"})
+        style = id_raw["style"]
+        if style == "template" and "template" not in id_raw:
+            raise self.fail((*where, "id"), "an id of style template needs `template`")
+        if style == "given" and "from" not in id_raw:
+            raise self.fail((*where, "id"), "an id of style given needs `from` (where the client gives it)")
+        integer = id_raw.get("type", "integer" if style == "sequence" else "string") == "integer"
+        id_spec = IdSpec(
+            style=style,
+            field=str(id_raw.get("field", "id")),
+            start=int(id_raw.get("start", 1)),
+            prefix=str(id_raw.get("prefix", "")),
+            template=self.template(id_raw["template"], (*where, "id", "template")) if "template" in id_raw else None,
+            given=self.template(id_raw["from"], (*where, "id", "from")) if "from" in id_raw else None,
+            integer=integer,
+        )
+        parent = raw.get("parent")
+        defaults = tuple(
+            (field, self.template(value, (*where, "fields", field))) for field, value in raw.get("fields", {}).items()
+        )
+        run = self.run(name, raw["lifecycle"], (*where, "lifecycle")) if "lifecycle" in raw else None
+        return ResourceSpec(
+            name=name,
+            id=id_spec,
+            parent=parent["resource"] if parent else None,
+            parent_field=parent.get("field", f"{parent['resource']}_id") if parent else None,
+            defaults=defaults,
+            run=run,
+            not_found=self.template(raw.get("not_found", f"{name} ${{id}} not found"), (*where, "not_found")),
+            conflict=self.template(raw.get("conflict", f"{name} ${{id}} already exists"), (*where, "conflict")),
+        )
+
+    def steps(self, raw: list[dict[str, Any]], where: tuple[Any, ...], states: frozenset[str]) -> tuple[Step, ...]:
+        out = []
+        for index, item in enumerate(raw):
+            if item["state"] not in states:
+                raise self.fail((*where, index, "state"), f"unknown state {item['state']!r}")
+            out.append(
+                Step(
+                    state=item["state"],
+                    seconds=parse_duration(item["for"]) if "for" in item else None,
+                    reads=item.get("reads"),
+                    result=item.get("result"),
+                    message=item.get("message"),
+                    attrs=MappingProxyType(dict(item.get("attrs", {}))),
+                )
+            )
+        return tuple(out)
+
+    def run(self, resource: str, raw: dict[str, Any], where: tuple[Any, ...]) -> RunSpec:
+        ordered = list(raw["states"])
+        states = frozenset(ordered)
+        for key in ("initial", "terminal", "started"):
+            for index, state in enumerate(raw.get(key, [])):
+                if state not in states:
+                    raise self.fail((*where, key, index), f"unknown state {state!r}")
+        terminal = frozenset(raw["terminal"])
+        moves_raw = raw.get("moves")
+        if moves_raw is None:
+            moves = {s: frozenset(states - {s}) for s in ordered if s not in terminal}
+        else:
+            moves = {}
+            for source_state, targets in moves_raw.items():
+                if source_state not in states:
+                    raise self.fail((*where, "moves", source_state), f"unknown state {source_state!r}")
+                for target in targets:
+                    if target not in states:
+                        raise self.fail((*where, "moves", source_state), f"unknown state {target!r}")
+                moves[source_state] = frozenset(targets)
+        phases = dict(raw.get("phases", {}))
+        for state in phases:
+            if state not in states:
+                raise self.fail((*where, "phases", state), f"unknown state {state!r}")
+        plan = self.steps(raw["plan"], (*where, "plan"), states)
+        cancel = self.steps(raw.get("cancel", [{"state": sorted(terminal)[0]}]), (*where, "cancel"), states)
+        failure = self.steps(raw.get("failure", []), (*where, "failure"), states) if "failure" in raw else ()
+        lifecycle = Lifecycle(
+            name=str(raw.get("kind", resource)),
+            states=states,
+            initial=frozenset(raw.get("initial", [ordered[0]])),
+            terminal=terminal,
+            moves=MappingProxyType(moves),
+            cancel_path=cancel,
+        )
+        problems = lifecycle.problems(plan)
+        if problems:
+            raise self.fail((*where, "plan"), "; ".join(problems))
+        return RunSpec(
+            lifecycle=lifecycle,
+            kind=lifecycle.name,
+            plan=plan,
+            failure=failure,
+            phases=MappingProxyType(phases),
+            started=frozenset(raw.get("started", [s for s in ordered if phases.get(s) == "running"])),
+            match_keys=frozenset({"name", "id", *raw.get("match", [])}),
+            label=self.template(raw["label"], (*where, "label")) if "label" in raw else None,
+        )
+
+    def operation(
+        self, operation_id: str, raw: dict[str, Any], resources: Mapping[str, ResourceSpec], where: tuple[Any, ...]
+    ) -> OperationSpec:
+        action = raw["action"]
+        resource_name = raw.get("resource")
+        resource = resources.get(resource_name) if resource_name else None
+        if action != "respond":
+            if resource is None:
+                raise self.fail((*where, "resource"), f"{action} needs a known `resource` ({', '.join(resources)})")
+            if action in _NEEDS_ID and "id" not in raw:
+                raise self.fail(where, f"{action} needs `id`: where the request names the {resource_name}")
+            if action in ("set-state", "cancel") and resource.run is None:
+                raise self.fail((*where, "resource"), f"{action} needs a resource with a lifecycle")
+            if action == "set-state" and "state" not in raw:
+                raise self.fail(where, "set-state needs `state`: where the request gives the target state")
+            if action == "trigger" and (resource.parent is None or "parent" not in raw):
+                raise self.fail(
+                    where, "trigger needs a resource with a parent and `parent`: where the request names it"
+                )
+        elif "body" not in raw:
+            raise self.fail(where, "respond needs a `body`")
+        settable = raw.get("settable")
+        if settable is not None and resource is not None and resource.run is not None:
+            for index, state in enumerate(settable):
+                if state not in resource.run.lifecycle.states:
+                    raise self.fail((*where, "settable", index), f"unknown state {state!r}")
+        order = raw.get("order", {})
+        keys = {key: tuple(value.split(".")) for key, value in order.get("keys", {}).items()}
+        if "default" in order and order["default"].lstrip("-") not in keys:
+            raise self.fail((*where, "order", "default"), f"not one of the order keys ({', '.join(keys)})")
+        paging = dict(raw.get("paging", {"style": "none"}))
+        paging_inputs = {
+            key: self.template(paging[key], (*where, "paging", key))
+            for key in ("offset", "page", "token", "limit")
+            if key in paging
+        }
+
+        def maybe(key: str) -> Compiled | None:
+            return self.template(raw[key], (*where, key)) if key in raw else None
+
+        default_status = 204 if action == "delete" else 200
+        return OperationSpec(
+            operation_id=operation_id,
+            action=action,
+            resource=resource_name,
+            id=maybe("id"),
+            parent=maybe("parent"),
+            parent_any=raw.get("parent_any"),
+            inputs=tuple(
+                (field, self.template(value, (*where, "input", field))) for field, value in raw.get("input", {}).items()
+            ),
+            state=maybe("state"),
+            settable=frozenset(settable) if settable is not None else None,
+            when_terminal=str(raw.get("when_terminal", "ignore")),
+            conflict=maybe("conflict"),
+            filters=tuple(
+                FilterSpec(
+                    path=tuple(item["field"].split(".")),
+                    value=self.template(item["value"], (*where, "filter", index, "value")),
+                    op=item.get("op"),
+                    any=item.get("any"),
+                    values=MappingProxyType({str(k): v for k, v in item["values"].items()})
+                    if "values" in item
+                    else None,
+                )
+                for index, item in enumerate(raw.get("filter", []))
+            ),
+            order_by=self.template(order["by"], (*where, "order", "by")) if "by" in order else None,
+            order_default=order.get("default"),
+            order_keys=MappingProxyType(keys),
+            paging=MappingProxyType(paging),
+            paging_inputs=MappingProxyType(paging_inputs),
+            status=int(raw.get("status", default_status)),
+            body=maybe("body"),
+            headers=MappingProxyType(
+                {
+                    name: self.template(value, (*where, "headers", name))
+                    for name, value in raw.get("headers", {}).items()
+                }
+            ),
+            public=bool(raw.get("public", False)),
+        )
+
+
+def _parser_rules(raw: str | Mapping[str, bool]) -> ParserRules:
+    """The contract layer's rules for this API: a named preset, or the flags of ParserRules one by one."""
+    if isinstance(raw, str):
+        return PRESETS[raw]
+    return ParserRules(**raw)
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"

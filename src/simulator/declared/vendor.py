@@ -1,0 +1,268 @@
+"""A declared API as a Vendor: the class is built from its api.yaml, so the engine serves it like a coded one."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, ClassVar
+
+from starlette.datastructures import Headers
+
+from simulator.contract.operation import Operation
+from simulator.declared.actions import Renderer, build_handlers, create_record
+from simulator.declared.format import PHASES
+from simulator.declared.loader import ApiDeclarationError, Declaration, load_declaration
+from simulator.declared.model import DeclaredState
+from simulator.declared.template import format_time
+from simulator.engine.scenario import DURATION_SCHEMA, Scenario, ScenarioError, parse_duration
+from simulator.engine.session import Session
+from simulator.exchange import ApiError, Call, Handler, HandlerTable, Reply, RunView
+from simulator.vendors.base import Vendor
+
+# The engine's neutral error kinds, grouped as an api.yaml's `errors` section names them.
+_ERROR_GROUP = {
+    "invalid_parameter": "invalid",
+    "missing_parameter": "invalid",
+    "malformed_json": "invalid",
+    "malformed_request": "invalid",
+    "unsupported_media_type": "invalid",
+    "not_found": "not_found",
+    "conflict": "conflict",
+    "unauthorized": "unauthorized",
+    "forbidden": "forbidden",
+    "rate_limited": "rate_limited",
+    "method_not_allowed": "method_not_allowed",
+    "unavailable": "unavailable",
+}
+
+
+class DeclaredVendor(Vendor):
+    """The base of every declared API's class; `vendor_class` fills the class attributes from a Declaration."""
+
+    declaration: ClassVar[Declaration]
+    scenario_dir: ClassVar[Path | None] = None
+
+    def new_state(self, session: Session) -> DeclaredState:
+        return DeclaredState()
+
+    # --- sample data ----------------------------------------------------------------------------------------
+    def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
+        declaration = self.declaration
+        now = session.now()
+        base = {"time": {"now": now}, "request": {}}
+        for resource, items in scenario.data.items():
+            spec = declaration.resources[resource]
+            for item in items:
+                created = now - parse_duration(item.get("ago", 0))
+                parent = None
+                if spec.parent is not None and "parent" in item:
+                    parent = state.store(spec.parent).get(str(item["parent"]))
+                    if parent is None:
+                        raise ScenarioError(
+                            scenario.source, None, f"data.{resource}: no {spec.parent} {item['parent']}"
+                        )
+                steps = None
+                if spec.run is not None and "plan" in item:
+                    plan = session.plans.named(declaration.name, item["plan"])
+                    if plan is None:
+                        raise ScenarioError(scenario.source, None, f"data.{resource}: no plan named {item['plan']!r}")
+                    steps = plan.steps
+                if str(item.get("id")) in state.store(resource):
+                    continue  # a scenario applied twice keeps its sample items once
+                context = {**base, "time": {"now": created}}
+                record = create_record(
+                    declaration,
+                    spec,
+                    session,
+                    state,
+                    dict(item.get("fields", {})),
+                    parent,
+                    context,
+                    created,
+                    steps,
+                    item.get("id"),
+                )
+                if record.timeline is not None:
+                    record.timeline.observe(now)
+
+    # --- views ----------------------------------------------------------------------------------------------
+    def _runs(self, state: DeclaredState, now: float) -> list[tuple[Any, Any]]:
+        out = []
+        for name, spec in self.declaration.resources.items():
+            if spec.run is None:
+                continue
+            for record in state.store(name).newest_first():
+                assert record.timeline is not None
+                record.timeline.observe(now)
+                out.append((spec, record))
+        return out
+
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        return Counter(record.timeline.state for _, record in self._runs(state, session.now()))
+
+    def run_views(self, state: Any, session: Session) -> list[RunView]:
+        now = session.now()
+        renderer = Renderer(self.declaration)
+        views = []
+        for spec, record in self._runs(state, now):
+            run = spec.run
+            timeline = record.timeline
+            label = str(record.id)
+            if run.label is not None:
+                label = str(run.label(renderer.context(record, state, now, {})))
+            phase = run.phases.get(timeline.state, "other")
+            views.append(
+                RunView(
+                    api=self.name,
+                    id=record.key,
+                    name=label,
+                    state=timeline.state,
+                    phase=phase if phase in PHASES else "other",
+                    history=tuple(timeline.history),
+                    started_at=timeline.started_at,
+                    ended_at=timeline.ended_at(),
+                    detail=timeline.step.message or spec.name,
+                )
+            )
+        views.sort(key=lambda view: view.started_at, reverse=True)
+        return views
+
+    # --- auth -----------------------------------------------------------------------------------------------
+    def accepts_token(self, headers: Headers, tokens: frozenset[str]) -> bool:
+        if not tokens:
+            return True
+        declaration = self.declaration
+        scheme, _, token = headers.get(declaration.auth_header or "authorization", "").partition(" ")
+        return scheme.lower() in (declaration.auth_schemes or {"bearer"}) and token.strip() in tokens
+
+    # --- errors ---------------------------------------------------------------------------------------------
+    def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
+        declaration = self.declaration
+        group = _ERROR_GROUP.get(error.kind or "", "default")
+        spec = declaration.errors.get(group) or declaration.errors.get("default")
+        status = error.status
+        if spec is None:
+            return Reply(status, {"message": error.message}, error.headers)
+        if spec.status is not None and group == "invalid":
+            status = spec.status  # e.g. a vendor that answers every invalid request with 422
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Error"
+        at = error.at if error.at is not None else time.time()
+        context = {
+            "error": {
+                "status": status,
+                "phrase": phrase,
+                "message": error.message,
+                "field": error.field,
+                "code": error.code,
+                "kind": error.kind,
+                "path": error.path,
+                "location": _location(operation, error.field),
+                "at": format_time(at, declaration.time_style),
+            },
+            "time": {"now": at},
+        }
+        return Reply(status, spec.body(context), error.headers)
+
+
+def _location(operation: Operation | None, field: str | None) -> str | None:
+    """Where the field an error names was sent: query, path, header or body (None when no field is named)."""
+    if field is None:
+        return None
+    if operation is not None:
+        root = field.split(".")[0].split("[")[0]
+        if any(param.name == root for param in operation.query_params):
+            return "query"
+        if any(param.name == root for param in operation.path_params):
+            return "path"
+    return "body"
+
+
+def data_schema(declaration: Declaration) -> dict[str, Any]:
+    """The `data` section a scenario of this API may have: sample items per resource."""
+    item = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": ["string", "integer"]},
+            "parent": {"type": ["string", "integer"]},
+            "plan": {"type": "string"},
+            "ago": DURATION_SCHEMA,
+            "fields": {"type": "object"},
+        },
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: {"type": "array", "items": item} for name in declaration.resources},
+    }
+
+
+def check_credentials(declaration: Declaration, headers: Headers) -> None:
+    """Refuse (401) a request without credentials in the declared header and scheme; any token is taken (the
+    `--auth-token` option narrows that), as a simulator cannot know the vendor's users."""
+    if declaration.auth_header is None:
+        return
+    scheme, _, token = headers.get(declaration.auth_header, "").partition(" ")
+    if scheme.lower() not in declaration.auth_schemes or not token.strip():
+        challenge = {"WWW-Authenticate": declaration.auth_challenge} if declaration.auth_challenge else None
+        raise ApiError(401, declaration.auth_message, kind="unauthorized", headers=challenge)
+
+
+def _guarded(declaration: Declaration, handler: Handler) -> Handler:
+    # Checked in the handler, after the request was read: the Vendor.authenticate hook does not know the operation,
+    # and a declared API may have public operations (a token endpoint).
+    async def handle(call: Call) -> Reply:
+        check_credentials(declaration, call.headers)
+        return await handler(call)
+
+    return handle
+
+
+def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> type[DeclaredVendor]:
+    table = HandlerTable()
+    for operation_id, handler in build_handlers(declaration).items():
+        public = declaration.operations[operation_id].public
+        table.operation(operation_id)(handler if public else _guarded(declaration, handler))
+    runs = [spec.run for spec in declaration.resources.values() if spec.run is not None]
+    attributes = {
+        "name": declaration.name,
+        "title": declaration.title,
+        "spec_files": (str(declaration.document),),
+        "lifecycles": {run.kind: run.lifecycle for run in runs},
+        "match_keys": frozenset().union(*(run.match_keys for run in runs)) if runs else frozenset({"name", "id"}),
+        "data_schema": data_schema(declaration),
+        "handlers": table,
+        "declaration": declaration,
+        "scenario_dir": scenario_dir,
+        "parser_rules": declaration.parser_rules,
+    }
+    return type(f"Declared[{declaration.name}]", (DeclaredVendor,), attributes)
+
+
+def load_folder(folder: Path, scenario_dir: Path | None = None) -> type[DeclaredVendor]:
+    """The vendor class of the declared API in `folder`; its scenarios are in `scenario_dir` (default:
+    `folder/scenarios`)."""
+    folder = folder.resolve()
+    declaration = load_declaration(folder)
+    if scenario_dir is None and (folder / "scenarios").is_dir():
+        scenario_dir = folder / "scenarios"
+    return vendor_class(declaration, scenario_dir)
+
+
+def discover_declared(root: Path | None) -> list[type[DeclaredVendor]]:
+    """Every declared API under `root` (one folder each, with an api.yaml)."""
+    if root is None or not root.is_dir():
+        return []
+    found = []
+    for folder in sorted(p for p in root.iterdir() if (p / "api.yaml").is_file()):
+        found.append(load_folder(folder))
+    return found
+
+
+__all__ = ["ApiDeclarationError", "DeclaredVendor", "discover_declared", "load_folder", "vendor_class"]
