@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept only these bearer tokens on vendor APIs (repeatable; default: accept any)",
     )
     serve.add_argument(
+        "--session-per-token",
+        action="store_true",
+        help="give every distinct token (bearer, X-API-KEY, Basic user:password) a session of its own, named "
+        "tok-<16 hex digits of its SHA-256> (a token jobsim-session-<id> always picks session <id>)",
+    )
+    serve.add_argument(
         "--control-token",
         metavar="TOKEN",
         help="require this token (X-Jobsim-Control-Token or Bearer) on every /_sim/ call",
@@ -223,6 +229,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         response_validation=args.response_validation,
         log_requests=args.log_requests,
         auth_tokens=frozenset(args.auth_token),
+        session_per_token=args.session_per_token,
         control_token=args.control_token,
         watch=args.watch,
         state_file=Path(args.state) if args.state else None,

@@ -35,7 +35,9 @@ class JobsimApp:
         faults = FaultInjection(
             self.dispatcher, runtime.router, runtime.vendors, runtime.metrics, runtime.settings.max_body
         )
-        self._asgi: ASGIApp = SessionRouting(Journaling(faults, runtime.metrics), runtime.sessions)
+        self._asgi: ASGIApp = SessionRouting(
+            Journaling(faults, runtime.metrics), runtime.sessions, per_token=runtime.settings.session_per_token
+        )
 
     @property
     def settings(self) -> Settings:

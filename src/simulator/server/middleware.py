@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import hashlib
 import random
 import re
 import time
@@ -15,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from simulator.contract.router import Router
 from simulator.engine.faults import FaultRule
 from simulator.engine.journal import parse_body
-from simulator.exchange import ApiError, Reply
+from simulator.exchange import ApiError, ErrorKind, Reply
 from simulator.server.dispatch import SESSION_SCOPE_KEY
 from simulator.server.metrics import Metrics
 from simulator.server.protocol import reset_connection
@@ -27,24 +30,20 @@ SESSION_HEADER = b"x-jobsim-session"
 CONTROL_PREFIX = "/_sim"
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _JOURNAL_BODY_LIMIT = 64 * 1024
-_KIND_BY_STATUS = {
-    400: "invalid_parameter",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    429: "rate_limited",
-    503: "unavailable",
-}
 
 
 class SessionRouting:
-    """`/s/<session>/...` or header `X-Jobsim-Session: <session>` picks the session; default otherwise."""
+    """Picks the session of a request, first match wins: the path `/s/<session>/...`, the header
+    `X-Jobsim-Session: <session>`, then (vendor APIs only) the credentials: a bearer token, X-API-KEY or HTTP Basic
+    user name `jobsim-session-<session>`, or with `per_token` any other credential, a session of its own
+    (`tok-` and 16 hex digits of its SHA-256, never the secret itself). The default session otherwise. A session
+    picked by credentials is named in the reply's `X-Jobsim-Session` header, so a client that keeps only host and
+    port (Airflow's hook, the Databricks JavaScript SDK) still learns which session its token reached."""
 
-    def __init__(self, app: ASGIApp, sessions: Sessions) -> None:
+    def __init__(self, app: ASGIApp, sessions: Sessions, *, per_token: bool = False) -> None:
         self.app = app
         self.sessions = sessions
+        self.per_token = per_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,6 +51,7 @@ class SessionRouting:
             return
         path: str = scope["path"]
         session_id = None
+        by_credentials = False
         if path.startswith("/s/"):
             session_id, _, tail = path[3:].partition("/")
             prefix = f"/s/{session_id}"
@@ -66,6 +66,9 @@ class SessionRouting:
                 if name == SESSION_HEADER:
                     session_id = value.decode("latin-1")
                     break
+            if session_id is None and not path.startswith(CONTROL_PREFIX):
+                session_id = credential_session(scope["headers"], self.per_token)
+                by_credentials = session_id is not None
         if session_id is None:
             scope[SESSION_SCOPE_KEY] = self.sessions.default
         elif not _SESSION_ID.match(session_id):
@@ -81,9 +84,58 @@ class SessionRouting:
             try:
                 scope[SESSION_SCOPE_KEY] = self.sessions.get(session_id)
             except LookupError as exc:
-                await send_reply(send, Reply(429, {"error": "too_many_sessions", "message": str(exc)}))
+                await send_reply(send, Reply(429, {"error": ErrorKind.TOO_MANY_SESSIONS, "message": str(exc)}))
                 return
+        if by_credentials:
+            send = _naming_session(send, session_id or "")
         await self.app(scope, receive, send)
+
+
+SESSION_CREDENTIAL_PREFIX = "jobsim-session-"
+PER_TOKEN_PREFIX = "tok-"
+
+
+def credential_session(headers: Any, per_token: bool) -> str | None:
+    """The session the request's credentials name (see SessionRouting), or None."""
+    authorization = api_key = None
+    for name, value in headers:
+        if name == b"authorization":
+            authorization = value.decode("latin-1").strip()
+        elif name == b"x-api-key":
+            api_key = value.decode("latin-1").strip()
+    if authorization:
+        scheme, _, credentials = authorization.partition(" ")
+        credentials = credentials.strip()
+        named = _basic_user(credentials) if scheme.lower() == "basic" else credentials
+        secret = f"{scheme.lower()} {credentials}"
+    elif api_key:
+        named, secret = api_key, f"x-api-key {api_key}"
+    else:
+        return None
+    if named and named.startswith(SESSION_CREDENTIAL_PREFIX):
+        return named[len(SESSION_CREDENTIAL_PREFIX) :]
+    if per_token and secret.partition(" ")[2]:  # a scheme with no credentials names nothing
+        return PER_TOKEN_PREFIX + hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return None
+
+
+def _basic_user(credentials: str) -> str | None:
+    try:
+        text = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return text.partition(":")[0]
+
+
+def _naming_session(send: Send, session_id: str) -> Send:
+    header = (SESSION_HEADER, session_id.encode("latin-1"))
+
+    async def send_named(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), header]}
+        await send(message)
+
+    return send_named
 
 
 class Journaling:
@@ -247,9 +299,7 @@ class FaultInjection:
         status = int(error["status"])
         headers = {"Retry-After": str(error["retry_after"])} if "retry_after" in error else None
         message = error.get("message") or f"jobsim fault: injected {status} on {scope['method']} {scope['path']}"
-        problem = ApiError(
-            status, message, code=error.get("code"), kind=_KIND_BY_STATUS.get(status, "internal"), headers=headers
-        )
+        problem = ApiError(status, message, code=error.get("code"), kind=ErrorKind.for_status(status), headers=headers)
         problem.stamp(scope["path"], scope[SESSION_SCOPE_KEY].clock.now())
         vendor = self.vendors.get(api) if api else None
         if vendor is None:

@@ -36,6 +36,8 @@ class Settings:
     state_file: Path | None = None
     save_on_exit: bool = False
     auth_tokens: frozenset[str] = frozenset()
+    # Every distinct credential (bearer token, API key, Basic user and password) gets a session of its own.
+    session_per_token: bool = False
     control_token: str | None = None
     apis: tuple[str, ...] = ()
     # Folders of declared APIs (an api.yaml beside an OpenAPI document) served besides the bundled ones.
