@@ -1,0 +1,68 @@
+"""Run an integration's driver (drivers/<name>_driver.py, or js/driver.cjs under node) in its own environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.integrations import venvs
+
+DRIVERS = Path(__file__).resolve().parent / "drivers"
+JS_DRIVER = Path(__file__).resolve().parent / "js" / "driver.cjs"
+TOKEN = "dapi-jobsim-integrations"
+# A run in the default plans ends in about a second; a driver also pays its framework's start-up (Prefect starts
+# its own API server), so a case gets minutes, not hours.
+CASE_TIMEOUT = 300
+
+# PENDING and RUNNING long enough that a deferral, a cancel or a kill surely lands before the run ends.
+SLOW_PLAN = """\
+jobsim: 1
+name: integrations-slow
+api: databricks
+plans:
+  - name: slow
+    steps:
+      - {state: PENDING, for: 2s}
+      - {state: RUNNING, for: 3s}
+      - {state: TERMINATED, result: SUCCESS}
+"""
+
+FAILURE_MESSAGE = "NameError: name 'spark_df' is not defined"
+
+
+def run_driver(name: str, case: str, base_url: str, home: Path, token: str = TOKEN) -> dict[str, Any]:
+    """`<driver> CASE BASE_URL TOKEN` in the integration's environment; its JSON result (the last line it prints)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABRICKS_", "AIRFLOW", "PREFECT"))}
+    for tool in ("airflow", "prefect", "dagster"):
+        (home / tool).mkdir(parents=True, exist_ok=True)
+        env[f"{tool.upper()}_HOME"] = str(home / tool)
+    env.pop("PYTHONPATH", None)  # the driver imports its integration, never jobsim
+    if name == "js":
+        env["NODE_PATH"] = str(venvs.node_modules())
+        command = ["node", str(JS_DRIVER)]
+    else:
+        command = [str(venvs.python_for(name)), str(DRIVERS / f"{name}_driver.py")]
+    done = subprocess.run(
+        [*command, case, base_url, token], capture_output=True, text=True, env=env, timeout=CASE_TIMEOUT, check=False
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise AssertionError(
+            f"{name} driver {case!r} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-6000:]}"
+        )
+    try:
+        return json.loads(lines[-1])
+    except json.JSONDecodeError:
+        raise AssertionError(
+            f"{name} driver {case!r} printed no result:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        ) from None
+
+
+if __name__ == "__main__":  # python -m tests.integrations.harness NAME CASE BASE_URL: one case by hand
+    import tempfile
+
+    print(json.dumps(run_driver(*sys.argv[1:4], home=Path(tempfile.mkdtemp())), indent=2))
