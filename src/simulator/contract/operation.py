@@ -12,6 +12,7 @@ import orjson
 
 from simulator.contract.leniency import STRICT, ParserRules, Shape, ShapeBuilder, apply
 from simulator.contract.schema import CompiledSchema, Violation, to_json_schema
+from simulator.errorkinds import ErrorKind
 
 _INT = re.compile(r"^[+-]?[0-9]+\Z")
 _NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
@@ -24,7 +25,7 @@ class RequestProblem:
     """Why a request breaks the contract, in vendor-neutral words; a vendor renders it in its own error shape."""
 
     status: int
-    kind: str  # invalid_parameter | missing_parameter | malformed_json | unsupported_media_type | ...
+    kind: ErrorKind
     message: str
     field: str | None = None
 
@@ -173,10 +174,12 @@ def coerce(text: str, kind: str | None) -> Any:
 
 def _problem(violation: Violation, noun: str) -> RequestProblem:
     if violation.rule == "required":
-        return RequestProblem(400, "missing_parameter", f"Missing required {noun}: {violation.path}", violation.path)
+        return RequestProblem(
+            400, ErrorKind.MISSING_PARAMETER, f"Missing required {noun}: {violation.path}", violation.path
+        )
     field = violation.path or "(body)"
     message = f"Invalid value for {noun} '{field}': {violation.message}"
-    return RequestProblem(400, "invalid_parameter", message, violation.path or None)
+    return RequestProblem(400, ErrorKind.INVALID_PARAMETER, message, violation.path or None)
 
 
 def compile_operation(

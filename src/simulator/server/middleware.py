@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from simulator.contract.router import Router
 from simulator.engine.faults import FaultRule
 from simulator.engine.journal import parse_body
-from simulator.exchange import ApiError, Reply
+from simulator.exchange import ApiError, ErrorKind, Reply
 from simulator.server.dispatch import SESSION_SCOPE_KEY
 from simulator.server.metrics import Metrics
 from simulator.server.protocol import reset_connection
@@ -30,16 +30,6 @@ SESSION_HEADER = b"x-jobsim-session"
 CONTROL_PREFIX = "/_sim"
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _JOURNAL_BODY_LIMIT = 64 * 1024
-_KIND_BY_STATUS = {
-    400: "invalid_parameter",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    429: "rate_limited",
-    503: "unavailable",
-}
 
 
 class SessionRouting:
@@ -50,9 +40,11 @@ class SessionRouting:
     picked by credentials is named in the reply's `X-Jobsim-Session` header, so a client that keeps only host and
     port (Airflow's hook, the Databricks JavaScript SDK) still learns which session its token reached."""
 
-    def __init__(self, app: ASGIApp, sessions: Sessions, *, per_token: bool = False) -> None:
+    def __init__(self, app: ASGIApp, sessions: Sessions, replicated: Any = None, *, per_token: bool = False) -> None:
         self.app = app
         self.sessions = sessions
+        # With a store, the store serves the request (it leases and loads the session first).
+        self.replicated = replicated
         self.per_token = per_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,6 +71,11 @@ class SessionRouting:
             if session_id is None and not path.startswith(CONTROL_PREFIX):
                 session_id = credential_session(scope["headers"], self.per_token)
                 by_credentials = session_id is not None
+        if self.replicated is not None and (session_id is None or _SESSION_ID.match(session_id)):
+            if by_credentials:
+                send = _naming_session(send, session_id or "")
+            await self.replicated.handle(scope, receive, send, session_id, self.app)
+            return
         if session_id is None:
             scope[SESSION_SCOPE_KEY] = self.sessions.default
         elif not _SESSION_ID.match(session_id):
@@ -94,7 +91,7 @@ class SessionRouting:
             try:
                 scope[SESSION_SCOPE_KEY] = self.sessions.get(session_id)
             except LookupError as exc:
-                await send_reply(send, Reply(429, {"error": "too_many_sessions", "message": str(exc)}))
+                await send_reply(send, Reply(429, {"error": ErrorKind.TOO_MANY_SESSIONS, "message": str(exc)}))
                 return
         if by_credentials:
             send = _naming_session(send, session_id or "")
@@ -309,9 +306,7 @@ class FaultInjection:
         status = int(error["status"])
         headers = {"Retry-After": str(error["retry_after"])} if "retry_after" in error else None
         message = error.get("message") or f"jobsim fault: injected {status} on {scope['method']} {scope['path']}"
-        problem = ApiError(
-            status, message, code=error.get("code"), kind=_KIND_BY_STATUS.get(status, "internal"), headers=headers
-        )
+        problem = ApiError(status, message, code=error.get("code"), kind=ErrorKind.for_status(status), headers=headers)
         problem.stamp(scope["path"], scope[SESSION_SCOPE_KEY].clock.now())
         vendor = self.vendors.get(api) if api else None
         if vendor is None:
