@@ -15,6 +15,19 @@ from starlette.datastructures import Headers
 
 from simulator.contract.operation import Operation, RequestProblem
 from simulator.engine.session import Session
+from simulator.errorkinds import ErrorKind
+
+__all__ = [
+    "NO_BODY",
+    "PHASES",
+    "ApiError",
+    "Call",
+    "ErrorKind",
+    "Handler",
+    "HandlerTable",
+    "Reply",
+    "RunView",
+]
 
 
 class _NoBody:
@@ -40,8 +53,8 @@ class Reply:
 class ApiError(Exception):
     """An error a handler raises; the vendor renders it in its own error shape.
 
-    `code` is the vendor's own error code when the handler knows it; `kind` is the vendor-neutral reason used when
-    the contract layer raises it (invalid_parameter, missing_parameter, malformed_json, not_found, ...). `path` is
+    `code` is the vendor's own error code when the handler knows it; `kind` is the vendor-neutral reason (an
+    `ErrorKind`), which the vendor maps to its own code when `code` is not given. `path` is
     the request's path (without a `/s/<session>` prefix) and `at` the time on the session's clock: the server stamps
     both before the vendor renders the error, so every error body of a session tells the same time as its runs.
     """
@@ -52,12 +65,13 @@ class ApiError(Exception):
         message: str,
         *,
         code: str | None = None,
-        kind: str | None = None,
+        kind: ErrorKind | str | None = None,
         field: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
-        self.status, self.message, self.code, self.kind = status, message, code, kind
+        self.status, self.message, self.code = status, message, code
+        self.kind = ErrorKind(kind) if kind is not None else None  # a plug-in may still pass the kind's string
         self.field, self.headers = field, headers
         self.path: str | None = None
         self.at: float | None = None

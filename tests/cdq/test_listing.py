@@ -69,7 +69,8 @@ def test_filter_by_storage_type_and_status(http: httpx.Client, mixed: dict) -> N
 
 
 def test_a_comma_list_means_the_same_as_repeated_keys(http: httpx.Client, mixed: dict) -> None:
-    # The seed's own example for jobType: one value, the items separated by a comma and a space.
+    # The Jobs Management API v2 documentation's own example for jobType: one value, the items separated by a
+    # comma and a space.
     seed_example = ids(http, jobType="DATA_CURATION_JOB, DATA_VALIDATION_JOB")
     assert seed_example == ids(http, jobType=["DATA_CURATION_JOB", "DATA_VALIDATION_JOB"])
     assert {mixed["curate-a"], mixed["curate-b"]} < set(seed_example)

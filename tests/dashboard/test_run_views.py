@@ -169,3 +169,33 @@ def test_databricks_repair_adds_a_round(virtual_server: RunningServer) -> None:
         "TERMINATED/SUCCESS",
     ]
     assert view.phase == "success"
+
+
+def test_every_vendor_declares_a_phase_for_each_of_its_states(live_server: RunningServer) -> None:
+    """The dashboard colours a state by its vendor's declared mapping: every state a lifecycle knows has a phase
+    (UNKNOWN, where a vendor has it, is "other"), and every run view's phase is its vendor's phase of its state."""
+    runtime = live_server.app.runtime
+    session = runtime.sessions.get("phases")
+    for name, vendor in runtime.vendors.items():
+        assert set(vendor.phases.values()) <= set(PHASES), name
+        states = {state for lifecycle in vendor.lifecycles.values() for state in lifecycle.states}
+        unmapped = sorted(state for state in states if vendor.phase_of(state) == "other" and state != "UNKNOWN")
+        # A Databricks or DGC run that ended shows STATE/RESULT; its bare terminal state has no colour of its own.
+        if name in ("databricks", "collibra-dgc"):
+            unmapped = [state for state in unmapped if not any(key.startswith(f"{state}/") for key in vendor.phases)]
+        assert unmapped == [], name
+        for view in vendor.run_views(session.states[name], session):
+            assert view.phase == vendor.phase_of(view.state)
+
+
+def test_metrics_count_the_runs_of_every_api(live_server: RunningServer) -> None:
+    """Every API's default scenario holds runs (or jobs): the `jobsim_runs` gauge counts them for each API."""
+    with client(live_server, "counted") as http:
+        text = http.get("/_sim/metrics").text
+    counted = {
+        line.split('api="')[1].split('"')[0]
+        for line in text.splitlines()
+        if line.startswith('jobsim_runs{session="counted"')
+    }
+    assert counted == set(live_server.app.runtime.vendors)
+    assert {"databricks", "collibra-dq", "collibra-dgc", "dqops", "cdq"} <= counted

@@ -1,4 +1,5 @@
-"""The request shapes of the legacy databricks-cli 0.18 (real-clients.md §3), sent over HTTP as it sends them.
+"""The request shapes of the legacy databricks-cli 0.18 (as its `jobs` and `runs` commands build them), sent over
+HTTP as it sends them.
 
 Every request carries `Content-Type: text/json` (GETs too) and `Accept: */*`, ids are JSON strings, `jobs list --all`
 pages with offset + has_more, and every answer must be a JSON body (`{}` for empty successes).

@@ -1,4 +1,5 @@
-"""The documented limits (inventory C6): each is a 400 INVALID_PARAMETER_VALUE naming the field."""
+"""The documented limits (Jobs API reference; docs/decisions/databricks.md): each is a 400 INVALID_PARAMETER_VALUE
+naming the field."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def test_create_limits(http: httpx.Client, what: str, settings: dict[str, Any], 
 
 
 API_2_1 = "/api/2.1/jobs"
-# (API, most tasks and job clusters it takes): 2.1 keeps the seed's 100, 2.2 takes 1,000 on every write endpoint.
+# (API, most tasks and job clusters it takes): 2.1 keeps the Jobs API 2.1 reference's 100, 2.2 takes 1,000 on every
+# write endpoint.
 ARRAY_LIMITS = [(API_2_1, 100), (API, 1000)]
 
 

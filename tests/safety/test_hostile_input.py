@@ -1,9 +1,9 @@
 """Hostile input: every malformed request gets the vendor's own 4xx error body, never a 5xx, a hang or a reset.
 
-For each of the five APIs, one body-taking and one query-taking operation get every kind of hostile input the
-issue lists: invalid JSON, a wrong content type, non-UTF-8 bytes, deep nesting, huge arrays and bodies, huge query
-strings, repeated parameters, negative and overflowing integers, unknown enum values and ids of the wrong kind.
-Where the problem is a field, the message names it. The Hypothesis test in test_hostile_bodies.py covers every
+For each of the five APIs, one body-taking and one query-taking operation get every kind of hostile input a careless
+or malicious client sends: invalid JSON, a wrong content type, non-UTF-8 bytes, deep nesting, huge arrays and bodies,
+huge query strings, repeated parameters, negative and overflowing integers, unknown enum values and ids of the wrong
+kind. Where the problem is a field, the message names it. The Hypothesis test in test_hostile_bodies.py covers every
 operation with random bodies.
 """
 

@@ -12,6 +12,7 @@ import orjson
 
 from simulator.contract.leniency import STRICT, ParserRules, Shape, ShapeBuilder, apply
 from simulator.contract.schema import CompiledSchema, Violation, to_json_schema
+from simulator.errorkinds import ErrorKind
 
 _INT = re.compile(r"^[+-]?[0-9]+\Z")
 _NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
@@ -24,7 +25,7 @@ class RequestProblem:
     """Why a request breaks the contract, in vendor-neutral words; a vendor renders it in its own error shape."""
 
     status: int
-    kind: str  # invalid_parameter | missing_parameter | malformed_json | unsupported_media_type | ...
+    kind: ErrorKind
     message: str
     field: str | None = None
 
@@ -102,9 +103,15 @@ class Operation:
     def prepare_body(self, body: Any) -> tuple[Any, bool]:
         """The body as the vendor's parser reads it (see contract.leniency), and whether it then honours the schema.
 
-        A body that is valid as sent is handed on untouched; only an invalid one is walked and coerced."""
+        A body that is valid as sent is handed on untouched, unless the parser drops members nothing declares
+        (Jackson); otherwise only an invalid body is walked and coerced."""
         schema = self.body_schema
-        if schema is None or schema.is_valid(body):
+        if schema is None:
+            return body, True
+        if self.body_shape is not None and self.rules.ignore_unknown_properties:
+            body = apply(self.rules, self.body_shape, body)
+            return body, schema.is_valid(body)
+        if schema.is_valid(body):
             return body, True
         if self.body_shape is None or not self.rules.lenient:
             return body, False
@@ -173,10 +180,12 @@ def coerce(text: str, kind: str | None) -> Any:
 
 def _problem(violation: Violation, noun: str) -> RequestProblem:
     if violation.rule == "required":
-        return RequestProblem(400, "missing_parameter", f"Missing required {noun}: {violation.path}", violation.path)
+        return RequestProblem(
+            400, ErrorKind.MISSING_PARAMETER, f"Missing required {noun}: {violation.path}", violation.path
+        )
     field = violation.path or "(body)"
     message = f"Invalid value for {noun} '{field}': {violation.message}"
-    return RequestProblem(400, "invalid_parameter", message, violation.path or None)
+    return RequestProblem(400, ErrorKind.INVALID_PARAMETER, message, violation.path or None)
 
 
 def compile_operation(

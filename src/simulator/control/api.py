@@ -15,7 +15,7 @@ from simulator.control.view import RuntimeView, clock_json, runtime_of
 from simulator.declared.format import api_schema
 from simulator.engine.scenario import ScenarioError, parse_duration, scenario_schema
 from simulator.engine.session import Session
-from simulator.exchange import ApiError, Call, HandlerTable, Reply
+from simulator.exchange import ApiError, Call, ErrorKind, HandlerTable, Reply
 from simulator.vendors.base import Vendor
 
 handlers = HandlerTable()  # this module's handlers: health, sessions' reset, clock, scenarios, routes, specs
@@ -31,17 +31,17 @@ def _version() -> str:
 @handlers.operation("simHealth")
 async def health(call: Call) -> Reply:
     runtime = runtime_of(call)
-    return Reply(
-        200,
-        {
-            "status": "ok",
-            "version": _version(),
-            "apis": sorted(runtime.vendors),
-            "session": call.session.id,
-            "sessions": len(runtime.sessions.ids()),
-            "contract_violations": runtime.metrics.contract_violations,
-        },
-    )
+    body = {
+        "status": "ok",
+        "version": _version(),
+        "apis": sorted(runtime.vendors),
+        "session": call.session.id,
+        "sessions": len(runtime.sessions.ids()),
+        "contract_violations": runtime.metrics.contract_violations,
+    }
+    if runtime.deployment is not None:
+        body.update(await runtime.deployment.health())
+    return Reply(200, body)
 
 
 @handlers.operation("simReset")
@@ -65,7 +65,7 @@ async def set_clock(call: Call) -> Reply:
 async def advance_clock(call: Call) -> Reply:
     body = call.body
     if ("seconds" in body) == ("duration" in body):
-        raise ApiError(400, "give exactly one of 'seconds' or 'duration'", kind="invalid_parameter")
+        raise ApiError(400, "give exactly one of 'seconds' or 'duration'", kind=ErrorKind.INVALID_PARAMETER)
     seconds = float(body["seconds"]) if "seconds" in body else parse_duration(body["duration"])
     call.session.clock.advance(seconds)
     return Reply(200, clock_json(call.session.clock))
@@ -91,7 +91,7 @@ async def load_scenario(call: Call) -> Reply:
         else:
             scenario = runtime.parse(call.body, "<request body>")
     except ScenarioError as exc:
-        raise ApiError(400, str(exc), kind="invalid_scenario") from exc
+        raise ApiError(400, str(exc), kind=ErrorKind.INVALID_SCENARIO) from exc
     runtime.apply(call.session, scenario)
     return Reply(200, scenario.summary())
 
@@ -151,7 +151,7 @@ async def get_spec(call: Call) -> Reply:
         # By API name: the vendor's first document (Databricks' 2.1/2.2 one; its Jobs API 2.0 has its own name).
         doc = next((d for d in documents if d.api == name), None)
     if doc is None:
-        raise ApiError(404, f"no API document named {name!r}", kind="not_found")
+        raise ApiError(404, f"no API document named {name!r}", kind=ErrorKind.NOT_FOUND)
     if extension == "json":
         return Reply(200, doc.as_json(), media_type="application/json; charset=utf-8")
     return Reply(200, doc.as_yaml(), media_type="application/yaml")

@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from simulator.control.view import RuntimeView, clock_json, runtime_of
 from simulator.engine.session import Session
-from simulator.exchange import PHASES, ApiError, Call, HandlerTable, Reply, RunView
+from simulator.exchange import PHASES, ApiError, Call, ErrorKind, HandlerTable, Reply, RunView
 
 log = logging.getLogger("jobsim")
 
@@ -88,7 +88,7 @@ async def dashboard(call: Call) -> Reply:
 async def dashboard_asset(call: Call) -> Reply:
     name = call.path["asset"]
     if not _ASSET_NAME.match(name) or not (UI_DIR / name).is_file():
-        raise ApiError(404, f"the dashboard has no file {name!r}", kind="not_found")
+        raise ApiError(404, f"the dashboard has no file {name!r}", kind=ErrorKind.NOT_FOUND)
     return _page_reply(name)
 
 
@@ -98,11 +98,11 @@ async def events(call: Call) -> Reply:
     runtime = runtime_of(call)
     session_id = call.query.get("session") or call.session.id
     if not _SESSION_ID.match(session_id):
-        raise ApiError(400, "a session id is 1-64 letters, digits, '_', '.' or '-'", kind="invalid_parameter")
+        raise ApiError(400, "a session id is 1-64 letters, digits, '_', '.' or '-'", kind=ErrorKind.INVALID_PARAMETER)
     try:
         runtime.sessions.get(session_id)  # created on first use, like any session
     except LookupError as exc:
-        raise ApiError(429, str(exc), kind="too_many_sessions") from None
+        raise ApiError(429, str(exc), kind=ErrorKind.TOO_MANY_SESSIONS) from None
     watcher = Watcher(runtime, session_id)
     first = b"retry: %d\n\n" % RETRY_MS + b"".join(watcher.snapshot())
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -186,24 +186,8 @@ async def follow(watcher: Watcher, receive: Receive, send: Send) -> None:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-# state -> phase for history segments: learned from the runs seen in each state, else guessed from the word
-_LEARNED: dict[tuple[str, str], str] = {}
-_QUEUED_WORDS = frozenset(
-    {"QUEUED", "PENDING", "WAITING", "BLOCKED", "CREATED", "PERSISTED", "SCHEDULED", "DISPATCHED"}
-)
-
-
-def phase_of(api: str, state: str) -> str:
-    learned = _LEARNED.get((api, state))
-    if learned is not None:
-        return learned
-    word = state.upper()
-    if word in _QUEUED_WORDS:
-        return "queued"
-    return "other" if word == "UNKNOWN" else "running"  # a run passed through it: an active state
-
-
-def run_json(view: RunView) -> dict[str, Any]:
+def run_json(view: RunView, phase_of: Callable[[str], str]) -> dict[str, Any]:
+    """A run as the dashboard draws it; `phase_of` is its vendor's state -> phase mapping (for the history)."""
     history = view.history[-HISTORY_LIMIT:]
     last = len(history) - 1
     return {
@@ -213,14 +197,16 @@ def run_json(view: RunView) -> dict[str, Any]:
         "name": view.name,
         "state": view.state,
         "phase": view.phase,
-        "history": [
-            [state, at, view.phase if i == last else phase_of(view.api, state)] for i, (state, at) in enumerate(history)
-        ],
+        "history": [[state, at, view.phase if i == last else phase_of(state)] for i, (state, at) in enumerate(history)],
         "history_cut": len(view.history) - len(history),
         "started_at": view.started_at,
         "ended_at": view.ended_at,
         "detail": view.detail,
     }
+
+
+def _other(state: str) -> str:
+    return "other"
 
 
 def request_json(entry: Any) -> dict[str, Any]:
@@ -275,6 +261,7 @@ class Watcher:
         views: dict[str, RunView] = {}
         for name, vendor in self.runtime.vendors.items():
             try:
+                vendor.retain(session.states[name], session)
                 found = vendor.run_views(session.states[name], session)
             except Exception:
                 if name not in self.broken:
@@ -283,9 +270,12 @@ class Watcher:
                 views.update((key, view) for key, view in self.runs.items() if view.api == name)
                 continue
             for view in found:
-                _LEARNED[(view.api, view.state)] = view.phase
                 views[f"{view.api}:{view.id}"] = view
         return views
+
+    def _run_json(self, view: RunView) -> dict[str, Any]:
+        vendor = self.runtime.vendors.get(view.api)
+        return run_json(view, vendor.phase_of if vendor is not None else _other)
 
     def _clock_json(self, session: Session) -> dict[str, Any]:
         clock = clock_json(session.clock)
@@ -309,7 +299,7 @@ class Watcher:
         views = self._views(session)
         self.runs = views
         ordered = sorted(views.values(), key=lambda v: v.started_at, reverse=True)
-        runs = [run_json(v) for v in ordered]
+        runs = [self._run_json(v) for v in ordered]
         entries = session.journal.entries()
         self.last_seq = entries[-1].seq if entries else 0
         self.sessions = self.runtime.sessions.ids()
@@ -364,7 +354,7 @@ class Watcher:
         if not changed and not removed:
             return []
         changed.sort(key=lambda v: v.started_at, reverse=True)
-        runs = [run_json(v) for v in changed]
+        runs = [self._run_json(v) for v in changed]
         out = []
         for index, chunk in enumerate(_chunks(runs, RUNS_PER_EVENT)):
             out.append(frame("runs", {"runs": chunk, "removed": removed if index == 0 else [], "total": len(views)}))

@@ -9,7 +9,7 @@ from simulator.engine.faults import FAULT_RULE_SCHEMA
 from simulator.engine.journal import Pattern
 from simulator.engine.scenario import ScenarioError
 from simulator.engine.snapshot import SnapshotError
-from simulator.exchange import ApiError, Call, HandlerTable, Reply
+from simulator.exchange import ApiError, Call, ErrorKind, HandlerTable, Reply
 
 handlers = HandlerTable()
 
@@ -21,10 +21,12 @@ def check_fault(rule: object) -> None:
     error = jsonschema.exceptions.best_match(_FAULT_VALIDATOR.iter_errors(rule))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(rule)"
-        raise ApiError(400, f"Invalid fault rule at '{where}': {error.message}", kind="invalid_parameter")
+        raise ApiError(400, f"Invalid fault rule at '{where}': {error.message}", kind=ErrorKind.INVALID_PARAMETER)
     assert isinstance(rule, dict)
     if not any(effect in rule for effect in _EFFECTS):
-        raise ApiError(400, f"A fault rule needs an effect: one of {', '.join(_EFFECTS)}", kind="invalid_parameter")
+        raise ApiError(
+            400, f"A fault rule needs an effect: one of {', '.join(_EFFECTS)}", kind=ErrorKind.INVALID_PARAMETER
+        )
 
 
 @handlers.operation("simListFaults")
@@ -47,7 +49,7 @@ async def clear_faults(call: Call) -> Reply:
 async def delete_fault(call: Call) -> Reply:
     removed = call.session.faults.remove(call.path["id"])
     if not removed:
-        raise ApiError(404, f"no fault rule {call.path['id']} in session {call.session.id}", kind="not_found")
+        raise ApiError(404, f"no fault rule {call.path['id']} in session {call.session.id}", kind=ErrorKind.NOT_FOUND)
     return Reply(200, {"removed": removed})
 
 
@@ -82,6 +84,8 @@ async def verify_requests(call: Call) -> Reply:
 @handlers.operation("simListSessions")
 async def list_sessions(call: Call) -> Reply:
     runtime = runtime_of(call)
+    if runtime.deployment is not None:
+        return Reply(200, {"sessions": await runtime.deployment.session_ids()})
     return Reply(200, {"sessions": runtime.sessions.ids()})
 
 
@@ -90,7 +94,7 @@ async def drop_session(call: Call) -> Reply:
     session_id = call.path["id"]
     runtime = runtime_of(call)
     if not runtime.sessions.drop(session_id):
-        raise ApiError(404, f"no session {session_id!r}", kind="not_found")
+        raise ApiError(404, f"no session {session_id!r}", kind=ErrorKind.NOT_FOUND)
     return Reply(200, {"removed": 1})
 
 
@@ -106,17 +110,20 @@ async def import_state(call: Call) -> Reply:
     try:
         session = runtime.import_session(call.session.id, call.body)
     except (SnapshotError, ScenarioError, KeyError, TypeError) as exc:
-        raise ApiError(400, f"cannot restore this snapshot: {exc}", kind="invalid_snapshot") from None
+        raise ApiError(400, f"cannot restore this snapshot: {exc}", kind=ErrorKind.INVALID_SNAPSHOT) from None
     return Reply(200, {"session": session.id})
 
 
 @handlers.operation("simMetrics")
 async def metrics(call: Call) -> Reply:
     runtime = runtime_of(call)
+    if runtime.deployment is not None:
+        return Reply(200, await runtime.deployment.metrics_text(), media_type="text/plain; version=0.0.4")
     runs = []
     for session_id in runtime.sessions.ids():
         session = runtime.sessions.get(session_id)
         for name, vendor in runtime.vendors.items():
+            vendor.retain(session.states[name], session)
             for state, count in sorted(vendor.count_runs(session.states[name], session).items()):
                 runs.append((session_id, name, state, count))
     text = runtime.metrics.render(runs)

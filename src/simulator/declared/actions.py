@@ -12,7 +12,7 @@ from simulator.declared.model import DeclaredState, Record
 from simulator.declared.template import format_time, lookup
 from simulator.engine.lifecycle import Step, Timeline
 from simulator.engine.session import Session
-from simulator.exchange import NO_BODY, ApiError, Call, Handler, Reply
+from simulator.exchange import NO_BODY, ApiError, Call, ErrorKind, Handler, Reply
 
 
 def request_context(call: Call) -> dict[str, Any]:
@@ -34,6 +34,8 @@ class Renderer:
 
     def __init__(self, declaration: Declaration) -> None:
         self.declaration = declaration
+        # Only a declaration that shows a run's history pays for building it at every render.
+        self.uses_history = "history" in declaration.roots
 
     def context(self, record: Record, state: DeclaredState, now: float, base: Mapping[str, Any]) -> dict[str, Any]:
         spec = self.declaration.resources[record.resource]
@@ -89,8 +91,15 @@ class Renderer:
         return out
 
 
+class _History(list[dict[str, Any]]):
+    """A run's moves as the templates see them: [{state, at}], oldest first."""
+
+    def __init__(self, history: Iterable[tuple[str, float]], style: str) -> None:
+        super().__init__({"state": name, "at": format_time(at, style)} for name, at in history)
+
+
 def not_found(spec: ResourceSpec, context: Mapping[str, Any], item_id: Any) -> ApiError:
-    return ApiError(404, str(spec.not_found({**context, "id": item_id})), kind="not_found")
+    return ApiError(404, str(spec.not_found({**context, "id": item_id})), kind=ErrorKind.NOT_FOUND)
 
 
 def build_handlers(declaration: Declaration) -> dict[str, Handler]:
@@ -172,7 +181,7 @@ def create_record(
     if spec.id.integer and isinstance(item_id, str) and item_id.isdigit():
         item_id = int(item_id)
     if str(item_id) in store:
-        raise ApiError(409, str(spec.conflict({**base, "id": item_id})), kind="conflict")
+        raise ApiError(409, str(spec.conflict({**base, "id": item_id})), kind=ErrorKind.CONFLICT)
     if parent is not None and spec.parent_field:
         fields[spec.parent_field] = parent.id
     fields[spec.id.field] = item_id
@@ -193,8 +202,6 @@ def create_record(
         timeline = Timeline(run.lifecycle, steps, now)
     record = Record(spec.name, item_id, parent.key if parent is not None else None, fields, now, timeline, plan)
     store.add(record.key, record)
-    if spec.run is not None:
-        store.trim(session.max_runs, lambda r: not r.active)
     return record
 
 
@@ -289,7 +296,7 @@ def _set_state(declaration: Declaration, op: OperationSpec, renderer: Renderer) 
                 raise ApiError(
                     400,
                     f"state {target!r} cannot be set; one of: {', '.join(sorted(allowed))}",
-                    kind="invalid_parameter",
+                    kind=ErrorKind.INVALID_PARAMETER,
                     field="state",
                 )
             if target != timeline.state:
@@ -324,7 +331,7 @@ def _cancel(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         if timeline.finished:
             if op.when_terminal == "conflict":
                 message = op.conflict({**context, "id": record.id, "state": timeline.state}) if op.conflict else None
-                raise ApiError(409, str(message or f"{record.key} has already ended"), kind="conflict")
+                raise ApiError(409, str(message or f"{record.key} has already ended"), kind=ErrorKind.CONFLICT)
         else:
             timeline.interrupt(cancel_path, now)
             record.updated_at = now
@@ -451,7 +458,7 @@ def _ordered(
             raise ApiError(
                 400,
                 f"Ordering with '{key}' is disallowed or the attribute does not exist on the model",
-                kind="invalid_parameter",
+                kind=ErrorKind.INVALID_PARAMETER,
                 field="order_by",
             )
         rows = sorted(rows, key=_row_key(path), reverse=choice.startswith("-"))
@@ -514,7 +521,7 @@ def _integer(value: Any, name: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ApiError(400, f"{name} must be a whole number", kind="invalid_parameter", field=name) from None
+        raise ApiError(400, f"{name} must be a whole number", kind=ErrorKind.INVALID_PARAMETER, field=name) from None
 
 
 def _encode_token(offset: int, last: Record | None, style: str) -> str:
@@ -534,4 +541,4 @@ def _decode_token(token: str, rows: Iterable[tuple[Record, Any]], style: str) ->
         for index, (record, _) in enumerate(rows):
             if record.key == value:
                 return index + 1
-    raise ApiError(400, f"the page {style} {token!r} is not valid", kind="invalid_parameter", field=style)
+    raise ApiError(400, f"the page {style} {token!r} is not valid", kind=ErrorKind.INVALID_PARAMETER, field=style)

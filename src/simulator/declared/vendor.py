@@ -15,27 +15,28 @@ from simulator.contract.operation import Operation
 from simulator.declared.actions import Renderer, build_handlers, create_record
 from simulator.declared.format import PHASES
 from simulator.declared.loader import ApiDeclarationError, Declaration, load_declaration
-from simulator.declared.model import DeclaredState
+from simulator.declared.model import DeclaredState, Record
 from simulator.declared.template import format_time
+from simulator.engine.retention import retain
 from simulator.engine.scenario import DURATION_SCHEMA, Scenario, ScenarioError, parse_duration
 from simulator.engine.session import Session
-from simulator.exchange import ApiError, Call, Handler, HandlerTable, Reply, RunView
+from simulator.exchange import ApiError, Call, ErrorKind, Handler, HandlerTable, Reply, RunView
 from simulator.vendors.base import Vendor
 
 # The engine's neutral error kinds, grouped as an api.yaml's `errors` section names them.
-_ERROR_GROUP = {
-    "invalid_parameter": "invalid",
-    "missing_parameter": "invalid",
-    "malformed_json": "invalid",
-    "malformed_request": "invalid",
-    "unsupported_media_type": "invalid",
-    "not_found": "not_found",
-    "conflict": "conflict",
-    "unauthorized": "unauthorized",
-    "forbidden": "forbidden",
-    "rate_limited": "rate_limited",
-    "method_not_allowed": "method_not_allowed",
-    "unavailable": "unavailable",
+_ERROR_GROUP: dict[ErrorKind | None, str] = {
+    ErrorKind.INVALID_PARAMETER: "invalid",
+    ErrorKind.MISSING_PARAMETER: "invalid",
+    ErrorKind.MALFORMED_JSON: "invalid",
+    ErrorKind.MALFORMED_REQUEST: "invalid",
+    ErrorKind.UNSUPPORTED_MEDIA_TYPE: "invalid",
+    ErrorKind.NOT_FOUND: "not_found",
+    ErrorKind.CONFLICT: "conflict",
+    ErrorKind.UNAUTHORIZED: "unauthorized",
+    ErrorKind.FORBIDDEN: "forbidden",
+    ErrorKind.RATE_LIMITED: "rate_limited",
+    ErrorKind.METHOD_NOT_ALLOWED: "method_not_allowed",
+    ErrorKind.UNAVAILABLE: "unavailable",
 }
 
 
@@ -100,6 +101,13 @@ class DeclaredVendor(Vendor):
                 out.append((spec, record))
         return out
 
+    def retain(self, state: Any, session: Session) -> None:
+        """At most `max_runs` records of each resource that runs, the oldest ended first."""
+        for spec in self.declaration.resources.values():
+            store = state.stores.get(spec.name) if spec.run is not None else None
+            if store is not None:
+                retain(store, session.now(), session.max_runs, _ended)
+
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         return Counter(record.timeline.state for _, record in self._runs(state, session.now()))
 
@@ -141,7 +149,7 @@ class DeclaredVendor(Vendor):
     # --- errors ---------------------------------------------------------------------------------------------
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         declaration = self.declaration
-        group = _ERROR_GROUP.get(error.kind or "", "default")
+        group = _ERROR_GROUP.get(error.kind, "default")
         spec = declaration.errors.get(group) or declaration.errors.get("default")
         status = error.status
         if spec is None:
@@ -211,7 +219,7 @@ def check_credentials(declaration: Declaration, headers: Headers) -> None:
     scheme, _, token = headers.get(declaration.auth_header, "").partition(" ")
     if scheme.lower() not in declaration.auth_schemes or not token.strip():
         challenge = {"WWW-Authenticate": declaration.auth_challenge} if declaration.auth_challenge else None
-        raise ApiError(401, declaration.auth_message, kind="unauthorized", headers=challenge)
+        raise ApiError(401, declaration.auth_message, kind=ErrorKind.UNAUTHORIZED, headers=challenge)
 
 
 def _guarded(declaration: Declaration, handler: Handler) -> Handler:
@@ -222,6 +230,10 @@ def _guarded(declaration: Declaration, handler: Handler) -> Handler:
         return await handler(call)
 
     return handle
+
+
+def _ended(record: Record) -> bool:
+    return not record.active
 
 
 def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> type[DeclaredVendor]:
@@ -235,6 +247,7 @@ def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> 
         "title": declaration.title,
         "spec_files": (str(declaration.document),),
         "lifecycles": {run.kind: run.lifecycle for run in runs},
+        "phases": {state: phase for run in runs for state, phase in run.phases.items() if phase in PHASES},
         "match_keys": frozenset().union(*(run.match_keys for run in runs)) if runs else frozenset({"name", "id"}),
         "data_schema": data_schema(declaration),
         "handlers": table,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
+
+from simulator.engine import b64url
 
 
 class BadToken(ValueError):
@@ -11,12 +12,12 @@ class BadToken(ValueError):
 
 
 def encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+    return b64url.encode(f"o:{offset}".encode())
 
 
 def decode_offset(token: str) -> int:
     try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        text = b64url.decode(token).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadToken(token) from None
     kind, _, number = text.partition(":")

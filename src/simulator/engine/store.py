@@ -10,11 +10,12 @@ V = TypeVar("V")
 
 
 class Store(Generic[K, V]):
-    __slots__ = ("_items", "_trim_at")
+    __slots__ = ("_items", "_swept_at", "_trim_at")
 
     def __init__(self) -> None:
         self._items: dict[K, V] = {}
         self._trim_at = 0  # while only active items are left, the next trim waits until the store is this big
+        self._swept_at = 0.0  # when (simulator clock) `sweep_due` last said yes
 
     def add(self, key: K, value: V) -> V:
         if key in self._items:
@@ -64,6 +65,14 @@ class Store(Generic[K, V]):
         left = len(self._items)
         self._trim_at = left + max(1, int(limit * slack)) if left > target else 0
         return dropped
+
+    def sweep_due(self, now: float, every: float) -> bool:
+        """True (and noted) when the last sweep was at least `every` seconds before `now`."""
+        # A store restored from an older snapshot has no `_swept_at`.
+        if now - getattr(self, "_swept_at", 0.0) < every:
+            return False
+        self._swept_at = now
+        return True
 
     def expire(self, older_than: float, born: Callable[[V], float], evictable: Callable[[V], bool]) -> list[V]:
         """Drop items created before `older_than` (insertion order is creation order, so this stops early)."""

@@ -20,7 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from simulator.contract.leniency import body_as_query
 from simulator.contract.operation import Operation, RequestProblem
 from simulator.contract.router import Router
-from simulator.exchange import NO_BODY, ApiError, Call, Reply
+from simulator.exchange import NO_BODY, ApiError, Call, ErrorKind, Reply
 from simulator.server.fault_hooks import FaultHooks
 from simulator.server.metrics import Metrics
 from simulator.server.request import CONTEXT_SCOPE_KEY, RequestContext
@@ -32,16 +32,6 @@ from simulator.vendors.base import Vendor
 log = logging.getLogger("jobsim")
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_REQUEST_PROBLEMS = frozenset(
-    {
-        "invalid_parameter",
-        "missing_parameter",
-        "malformed_json",
-        "malformed_request",
-        "unsupported_media_type",
-        "too_large",
-    }
-)
 # Arrays and objects nested deeper than this are refused (400): real bodies need fewer than 15 levels, and the
 # schema validator and orjson's encoder (255 levels) would fail on very deep ones.
 MAX_JSON_DEPTH = 64
@@ -164,14 +154,16 @@ class Dispatcher:
             if match.api == CONTROL_API:
                 if self.settings.control_token and not _has_control_token(scope, self.settings.control_token):
                     raise ApiError(
-                        401, "this simulator needs its control token (X-Jobsim-Control-Token)", kind="unauthorized"
+                        401,
+                        "this simulator needs its control token (X-Jobsim-Control-Token)",
+                        kind=ErrorKind.UNAUTHORIZED,
                     )
             else:
                 if not vendor.accepts_token(headers, self.settings.auth_tokens):
                     raise ApiError(
                         401,
                         "Credentials are missing or not valid.",
-                        kind="unauthorized",
+                        kind=ErrorKind.UNAUTHORIZED,
                         headers={"WWW-Authenticate": f'Bearer realm="{vendor.name}"'},  # --auth-token: bearer only
                     )
                 caller = vendor.authenticate(headers, state)
@@ -194,14 +186,15 @@ class Dispatcher:
             )
             if handler is None:
                 return Reply(501, {"message": f"jobsim does not simulate {operation.operation_id} yet"})
+            vendor.retain(state, session)  # the API's retention, once per request, before the handler looks
             reply = await handler(call)
         except ApiError as error:
-            if error.kind in _REQUEST_PROBLEMS:
+            if error.kind is not None and error.kind.is_request_problem:
                 self.metrics.validation_failures[(operation.api, operation.operation_id)] += 1
             reply = vendor.render_error(error.stamp(path, session.clock.now()), operation)
         except Exception:
             log.exception("handler %s failed", operation.operation_id)
-            internal = ApiError(500, "jobsim: internal error", kind="internal")
+            internal = ApiError(500, "jobsim: internal error", kind=ErrorKind.INTERNAL)
             reply = vendor.render_error(internal.stamp(path, session.clock.now()), operation)
         if self.settings.response_validation != "off":
             reply = self._checked(reply, operation, ctx)
@@ -241,7 +234,7 @@ class Dispatcher:
             if operation.body_schema is None:
                 return NO_BODY
             if raw:  # whitespace is not JSON; only a body of zero bytes is an absent one
-                raise ApiError(400, "Malformed JSON in request body: only whitespace", kind="malformed_json")
+                raise ApiError(400, "Malformed JSON in request body: only whitespace", kind=ErrorKind.MALFORMED_JSON)
             # JSON APIs read an absent body as an empty object: required fields are then reported by name.
             problem = operation.check_body({})
             if problem is not None:
@@ -252,17 +245,21 @@ class Dispatcher:
             try:
                 return raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise ApiError(400, "request body is not UTF-8 text", kind="malformed_request") from None
+                raise ApiError(400, "request body is not UTF-8 text", kind=ErrorKind.MALFORMED_REQUEST) from None
         if media and "json" not in media and media != "application/x-www-form-urlencoded":
             raise ApiError(
-                400, f"Content-Type {media!r} is not supported; send application/json", kind="unsupported_media_type"
+                400,
+                f"Content-Type {media!r} is not supported; send application/json",
+                kind=ErrorKind.UNSUPPORTED_MEDIA_TYPE,
             )
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise ApiError(400, f"Malformed JSON in request body: {exc}", kind="malformed_json") from None
+            raise ApiError(400, f"Malformed JSON in request body: {exc}", kind=ErrorKind.MALFORMED_JSON) from None
         if _nests_too_deep(raw, body):
-            raise ApiError(400, f"Request body nests deeper than {MAX_JSON_DEPTH} levels", kind="malformed_request")
+            raise ApiError(
+                400, f"Request body nests deeper than {MAX_JSON_DEPTH} levels", kind=ErrorKind.MALFORMED_REQUEST
+            )
         if operation.body_schema is None and not operation.body_media_types:
             return NO_BODY
         body, valid = operation.prepare_body(body)
@@ -278,12 +275,12 @@ class Dispatcher:
             error = ApiError(
                 405,
                 f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}",
-                kind="method_not_allowed",
+                kind=ErrorKind.METHOD_NOT_ALLOWED,
                 headers={"Allow": ", ".join(allowed)},
             )
         else:
             hint = self._served_hint(vendor, path)
-            error = ApiError(404, f"No API found for '{method} {path}'{hint}", kind="not_found")
+            error = ApiError(404, f"No API found for '{method} {path}'{hint}", kind=ErrorKind.NOT_FOUND)
         error.stamp(path, now)
         if vendor is None:
             return Reply(error.status, {"error": error.kind, "message": error.message}, error.headers)
@@ -357,9 +354,9 @@ def _body_params(scope: Scope, raw: bytes) -> list[tuple[str, str]]:
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ApiError(400, f"Malformed JSON in request body: {exc}", kind="malformed_json") from None
+        raise ApiError(400, f"Malformed JSON in request body: {exc}", kind=ErrorKind.MALFORMED_JSON) from None
     if _nests_too_deep(raw, body):
-        raise ApiError(400, f"Request body nests deeper than {MAX_JSON_DEPTH} levels", kind="malformed_request")
+        raise ApiError(400, f"Request body nests deeper than {MAX_JSON_DEPTH} levels", kind=ErrorKind.MALFORMED_REQUEST)
     return body_as_query(body) or []
 
 

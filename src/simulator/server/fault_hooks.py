@@ -17,23 +17,13 @@ from starlette.types import Send
 
 from simulator.engine.faults import FaultBook, FaultRule
 from simulator.engine.journal import parse_body
-from simulator.exchange import NO_BODY, ApiError, Reply
+from simulator.exchange import NO_BODY, ApiError, ErrorKind, Reply
 from simulator.server.metrics import Metrics
 from simulator.server.protocol import reset_connection
 from simulator.server.request import RequestContext
 from simulator.server.wire import encode
 from simulator.vendors.base import Vendor
 
-_KIND_BY_STATUS = {
-    400: "invalid_parameter",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    429: "rate_limited",
-    503: "unavailable",
-}
 Encoded = tuple[bytes, list[tuple[bytes, bytes]]]
 
 
@@ -133,9 +123,7 @@ class FaultHooks:
         status = int(error["status"])
         headers = {"Retry-After": str(error["retry_after"])} if "retry_after" in error else None
         message = error.get("message") or f"jobsim fault: injected {status} on {scope['method']} {scope['path']}"
-        problem = ApiError(
-            status, message, code=error.get("code"), kind=_KIND_BY_STATUS.get(status, "internal"), headers=headers
-        )
+        problem = ApiError(status, message, code=error.get("code"), kind=ErrorKind.for_status(status), headers=headers)
         problem.stamp(scope["path"], ctx.session.clock.now())
         vendor = self.vendors.get(api) if api else None
         if vendor is None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from simulator.exchange import Reply
+from simulator.exchange import ErrorKind, Reply
 from simulator.server.dispatch import SESSION_SCOPE_KEY
 from simulator.server.sessions import Sessions
 from simulator.server.wire import send_reply
@@ -29,9 +29,11 @@ class SessionRouting:
     picked by credentials is named in the reply's `X-Jobsim-Session` header, so a client that keeps only host and
     port (Airflow's hook, the Databricks JavaScript SDK) still learns which session its token reached."""
 
-    def __init__(self, app: ASGIApp, sessions: Sessions, *, per_token: bool = False) -> None:
+    def __init__(self, app: ASGIApp, sessions: Sessions, replicated: Any = None, *, per_token: bool = False) -> None:
         self.app = app
         self.sessions = sessions
+        # With a store, the store serves the request (it leases and loads the session first).
+        self.replicated = replicated
         self.per_token = per_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -58,6 +60,11 @@ class SessionRouting:
             if session_id is None and not path.startswith(CONTROL_PREFIX):
                 session_id = credential_session(scope["headers"], self.per_token)
                 by_credentials = session_id is not None
+        if self.replicated is not None and (session_id is None or _SESSION_ID.match(session_id)):
+            if by_credentials:
+                send = _naming_session(send, session_id or "")
+            await self.replicated.handle(scope, receive, send, session_id, self.app)
+            return
         if session_id is None:
             scope[SESSION_SCOPE_KEY] = self.sessions.default
         elif not _SESSION_ID.match(session_id):
@@ -73,7 +80,7 @@ class SessionRouting:
             try:
                 scope[SESSION_SCOPE_KEY] = self.sessions.get(session_id)
             except LookupError as exc:
-                await send_reply(send, Reply(429, {"error": "too_many_sessions", "message": str(exc)}))
+                await send_reply(send, Reply(429, {"error": ErrorKind.TOO_MANY_SESSIONS, "message": str(exc)}))
                 return
         if by_credentials:
             send = _naming_session(send, session_id or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from simulator.exchange import NO_BODY, ApiError, Reply
+from simulator.exchange import NO_BODY, ApiError, ErrorKind, Reply
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int, chunks: list[bytes] | None = None) -> bytes:
@@ -16,10 +16,12 @@ async def read_body(scope: Scope, receive: Receive, limit: int, chunks: list[byt
             try:
                 declared = int(value)
             except ValueError:
-                raise ApiError(400, "Content-Length is not a number", kind="malformed_request") from None
+                raise ApiError(400, "Content-Length is not a number", kind=ErrorKind.MALFORMED_REQUEST) from None
             if declared > limit:
                 raise ApiError(
-                    413, f"Request body of {declared} bytes exceeds the limit of {limit} bytes", kind="too_large"
+                    413,
+                    f"Request body of {declared} bytes exceeds the limit of {limit} bytes",
+                    kind=ErrorKind.TOO_LARGE,
                 )
             break
     if chunks is None:
@@ -28,13 +30,13 @@ async def read_body(scope: Scope, receive: Receive, limit: int, chunks: list[byt
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise ApiError(400, "client disconnected", kind="malformed_request")
+            raise ApiError(400, "client disconnected", kind=ErrorKind.MALFORMED_REQUEST)
         chunk = message.get("body", b"")
         if chunk:
             size += len(chunk)
             chunks.append(chunk)
             if size > limit:
-                raise ApiError(413, f"Request body exceeds the limit of {limit} bytes", kind="too_large")
+                raise ApiError(413, f"Request body exceeds the limit of {limit} bytes", kind=ErrorKind.TOO_LARGE)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)

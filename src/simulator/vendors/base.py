@@ -28,6 +28,9 @@ class Vendor:
     data_schema: ClassVar[Mapping[str, Any]] = {}
     default_scenario: ClassVar[str | None] = "default"
     handlers: ClassVar[HandlerTable]
+    # What each state (in the vendor's words, as `RunView.state` and its history show it) means for the dashboard:
+    # one of exchange.PHASES. A state not named here is "other".
+    phases: ClassVar[Mapping[str, str]] = {}
     # How the vendor's server parses request JSON (protobuf JSON, Jackson, ...): applied by the contract layer.
     parser_rules: ClassVar[ParserRules] = STRICT
 
@@ -40,9 +43,17 @@ class Vendor:
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         """Apply a scenario's `data` section (sample jobs, runs, users) to a session's state."""
 
+    def retain(self, state: Any, session: Session) -> None:
+        """Drop what the API no longer keeps (ended runs past their age or beyond `session.max_runs`), with the
+        engine's `retention.retain`. The dispatcher calls it once per request to the API, before the handler; the
+        dashboard and the metrics call it before they look."""
+
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every run (or job) the session holds, newest first, observed at the session's now."""
         return []
+
+    def phase_of(self, state: str) -> str:
+        return self.phases.get(state, "other")
 
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         """Runs (or jobs) held in a session by their current state, in the vendor's words (for metrics)."""

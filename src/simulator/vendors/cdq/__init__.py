@@ -1,4 +1,4 @@
-"""CDQ Jobs Management API v2 (seed 004), served at /v2/jobs."""
+"""CDQ Jobs Management API v2 (CDQ's "Jobs Management API v2" documentation), served at /v2/jobs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any, ClassVar
 
 from starlette.datastructures import Headers
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
+from simulator.engine.retention import Expiry, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -19,7 +21,8 @@ from simulator.vendors.cdq.auth import accepts
 from simulator.vendors.cdq.errors import render_error
 from simulator.vendors.cdq.flow import observe
 from simulator.vendors.cdq.handlers import handlers
-from simulator.vendors.cdq.model import CdqState
+from simulator.vendors.cdq.model import CdqJob, CdqState
+from simulator.vendors.cdq.render import EXPIRES_AFTER
 from simulator.vendors.cdq.sample_data import DATA_SCHEMA, load_sample_data
 
 
@@ -31,12 +34,27 @@ class Cdq(Vendor):
     match_keys = frozenset({"name", "id", "type", "tags", "storageId", "organizationId", "user", "inputUri"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
+    # CDQ runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> CdqState:
         return CdqState()
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
+
+    def retain(self, state: Any, session: Session) -> None:
+        """An ended job is kept until its `expiresAt` (createdAt + 30 days), and at most `max_runs` jobs."""
+        now = session.now()
+
+        def ended(job: CdqJob) -> bool:
+            observe(state, job, now)
+            return job.timeline.finished
+
+        expiry = Expiry(EXPIRES_AFTER, _created_at, lambda job, cutoff: ended(job))
+        dropped = retain(state.jobs, now, session.max_runs, ended, expiry)
+        state.forget(dropped, session.max_runs, now)
 
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         now = session.now()
@@ -58,13 +76,6 @@ class Cdq(Vendor):
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job, newest first: its JobStatus, with the status message (or the job type) as detail."""
-        phases = {
-            **dict.fromkeys(("CREATED", "PERSISTED", "WAITING", "SCHEDULED"), "queued"),
-            "RUNNING": "running",
-            "FINISHED": "success",
-            **dict.fromkeys(("FAILED", "DIED"), "failure"),
-            "CANCELED": "cancelled",  # UNKNOWN: other
-        }
         now = session.now()
         views = []
         for job in state.jobs.newest_first():
@@ -76,7 +87,7 @@ class Cdq(Vendor):
                     id=job.id,
                     name=str(job.fields.get("name") or job.type),
                     state=timeline.state,
-                    phase=phases.get(timeline.state, "other"),
+                    phase=self.phase_of(timeline.state),
                     history=tuple(timeline.history),
                     started_at=timeline.started_at,
                     ended_at=timeline.ended_at(),
@@ -84,6 +95,10 @@ class Cdq(Vendor):
                 )
             )
         return views
+
+
+def _created_at(job: CdqJob) -> float:
+    return job.created_at
 
 
 VENDOR = Cdq

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 
 from starlette.datastructures import Headers
 
-from simulator.exchange import ApiError, Call
+from simulator.exchange import ApiError, Call, ErrorKind
 from simulator.vendors.cdq.model import Caller, CdqState
 
 # The server-wide keys of the app serving the current request: `accepts_token` (called by the dispatcher just
@@ -44,5 +44,5 @@ def caller(call: Call) -> Caller:
         if found is not None:
             return found
     if state.api_keys and not any(key in _SERVER_KEYS.get() for key in keys):
-        raise ApiError(401, "Full authentication is required to access this resource.", kind="unauthorized")
+        raise ApiError(401, "Full authentication is required to access this resource.", kind=ErrorKind.UNAUTHORIZED)
     return state.default_caller

@@ -6,7 +6,6 @@ from typing import Any
 
 from simulator.engine.lifecycle import Timeline
 from simulator.engine.session import Session
-from simulator.vendors.cdq import retention
 from simulator.vendors.cdq.flow import split_plan
 from simulator.vendors.cdq.lifecycle import DEFAULT_PLAN, JOB
 from simulator.vendors.cdq.model import CdqJob, CdqState, JobType
@@ -78,7 +77,4 @@ def new_job(
         extras=extras,
     )
     state.add(job)
-    now = session.now()
-    retention.expire(state, session.max_runs, now)
-    retention.cap(state, session.max_runs, now)
     return job

@@ -7,9 +7,9 @@ jobsim did not issue is refused. A job-types cursor is the last type name shown,
 
 from __future__ import annotations
 
-import base64
 import binascii
 
+from simulator.engine import b64url
 from simulator.vendors.cdq.model import SortKey
 
 _SEQ_DIGITS = 9
@@ -41,12 +41,12 @@ def read_job_cursor(text: str) -> SortKey:
 
 
 def type_cursor(name: str) -> str:
-    return base64.urlsafe_b64encode(f"{_TYPE_PREFIX}{name}".encode()).decode().rstrip("=")
+    return b64url.encode(f"{_TYPE_PREFIX}{name}".encode())
 
 
 def read_type_cursor(text: str) -> str:
     try:
-        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        decoded = b64url.decode(text).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadCursor(text) from None
     if not decoded.startswith(_TYPE_PREFIX) or len(decoded) == len(_TYPE_PREFIX):

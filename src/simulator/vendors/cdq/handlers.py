@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from simulator.engine.lifecycle import Timeline
-from simulator.exchange import ApiError, Call, HandlerTable, Reply
-from simulator.vendors.cdq import render, retention
+from simulator.exchange import ApiError, Call, ErrorKind, HandlerTable, Reply
+from simulator.vendors.cdq import render
 from simulator.vendors.cdq.auth import caller
 from simulator.vendors.cdq.creation import ENV_LIMIT_BYTES, environment_bytes, new_job
 from simulator.vendors.cdq.errors import bad_request, not_found
@@ -18,7 +18,6 @@ handlers = HandlerTable()
 def find_job(call: Call, who: Caller, *, read: bool = False) -> CdqJob:
     """The job named by the path, observed now; 404 when it does not exist or belongs to another organization."""
     job_id = str(call.path["jobId"])
-    retention.expire(call.state, call.session.max_runs, call.now)
     job = call.state.jobs.get(job_id)
     if job is None or job.organization_id != who.organization_id:
         raise not_found(job_id)
@@ -63,7 +62,7 @@ async def create_job(call: Call) -> Reply:
             403,
             f"Field 'organizationId': the caller may not create jobs in organization {organization!r}.",
             field="organizationId",
-            kind="forbidden",
+            kind=ErrorKind.FORBIDDEN,
         )
     for index, dependency in enumerate(body.get("jobDependencies", [])):
         other = state.jobs.get(dependency["jobId"])
@@ -86,7 +85,7 @@ async def get_job(call: Call) -> Reply:
 async def update_job(call: Call) -> Reply:
     who = caller(call)
     if not body_was_sent(call):
-        raise ApiError(400, "Required request body is missing.", field="(body)", kind="missing_parameter")
+        raise ApiError(400, "Required request body is missing.", field="(body)", kind=ErrorKind.MISSING_PARAMETER)
     job = find_job(call, who)
     changed = {name: call.body[name] for name in ("name", "description") if name in call.body}
     if changed:

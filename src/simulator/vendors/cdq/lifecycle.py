@@ -11,6 +11,13 @@ from simulator.engine.lifecycle import Lifecycle, Step
 TERMINAL = frozenset({"FINISHED", "FAILED", "DIED", "CANCELED"})
 ACTIVE = frozenset({"CREATED", "PERSISTED", "WAITING", "SCHEDULED", "RUNNING", "UNKNOWN"})
 EXECUTING = frozenset({"SCHEDULED", "RUNNING"})
+PHASES = {
+    **dict.fromkeys(("CREATED", "PERSISTED", "WAITING", "SCHEDULED"), "queued"),
+    "RUNNING": "running",
+    "FINISHED": "success",
+    **dict.fromkeys(("FAILED", "DIED"), "failure"),
+    "CANCELED": "cancelled",  # UNKNOWN: other
+}
 RUNNING = "RUNNING"
 WAITING = "WAITING"
 CANCELED = "CANCELED"

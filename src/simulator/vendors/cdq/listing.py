@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from simulator.exchange import Call
-from simulator.vendors.cdq import render, retention
+from simulator.vendors.cdq import render
 from simulator.vendors.cdq.cursor import BadCursor, job_cursor, read_job_cursor, read_type_cursor, type_cursor
 from simulator.vendors.cdq.errors import bad_request
 from simulator.vendors.cdq.flow import observe
@@ -85,7 +85,6 @@ def list_jobs(call: Call, who: Caller) -> dict[str, Any]:
                 )
     after = _cursor(call, read_job_cursor)
     now = call.now
-    retention.expire(state, call.session.max_runs, now)
     matches = job_filter(query, who)
     descending = str(query.get("sort", "createdAt")).startswith("-")
     limit = int(query["limit"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,9 @@ class CdqJob:
         return bool(self.rest)
 
 
+TOMBSTONE_SLACK = 0.1
+
+
 @dataclass(frozen=True, slots=True)
 class Tombstone:
     """What a deleted (or expired, or evicted) job had become, so jobs depending on it still know how it ended."""
@@ -81,12 +85,25 @@ class CdqState:
     job_types: dict[str, JobType] = field(default_factory=dict)
     api_keys: dict[str, Caller] = field(default_factory=dict)
     default_caller: Caller = field(default_factory=lambda: Caller(DEFAULT_USER, DEFAULT_ORGANIZATION))
-    swept_at: float = 0.0  # when (simulator clock) expired jobs were last dropped
 
     def add(self, job: CdqJob) -> CdqJob:
         self.jobs.add(job.id, job)
         bisect.insort(self.order, (*job.key, job.id))
         return job
+
+    def forget(self, dropped: list[CdqJob], limit: int, now: float) -> None:
+        """Jobs retention took out of `jobs`: out of the order too, each leaving a tombstone (capped like the jobs,
+        oldest first, with slack) so jobs depending on it still learn how it ended."""
+        if not dropped:
+            return
+        gone = {job.id for job in dropped}
+        self.order[:] = [entry for entry in self.order if entry[2] not in gone]
+        for job in dropped:
+            self.deleted[job.id] = Tombstone(job.timeline.state, job.timeline.ended_at(), now)
+        deleted = self.deleted
+        if len(deleted) > limit:
+            for job_id in list(itertools.islice(deleted, len(deleted) - int(limit * (1 - TOMBSTONE_SLACK)))):
+                del deleted[job_id]
 
     def remove(self, job: CdqJob, tombstone: Tombstone) -> None:
         self.jobs.pop(job.id)

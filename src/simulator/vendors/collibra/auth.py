@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers
 
+from simulator.engine import b64url
 from simulator.vendors.collibra.errors import unauthorized
 
 ADMIN = "Admin"
@@ -159,7 +160,7 @@ def _jwt_subject(token: str) -> str | None:
     if len(parts) != 3:
         return None
     try:
-        claims = orjson.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        claims = orjson.loads(b64url.decode(parts[1]))
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
         return None
     subject = claims.get("sub") if isinstance(claims, dict) else None

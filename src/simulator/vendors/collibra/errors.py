@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
-from simulator.exchange import ApiError, Reply
-
-TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    500: "Internal Server Error",
-}
+from simulator.exchange import ApiError, ErrorKind, Reply
+from simulator.vendors.spring import SPRING_PHRASES, reason_phrase
 
 # Vendor-neutral kinds (contract layer and handlers) -> Collibra errorCode.
-CODES = {
-    "invalid_parameter": "invalidRequest",
-    "missing_parameter": "invalidRequest",
-    "malformed_json": "invalidRequest",
-    "malformed_request": "invalidRequest",
-    "unsupported_media_type": "invalidRequest",
-    "not_found": "notFound",
-    "method_not_allowed": "methodNotAllowed",
-    "too_large": "payloadTooLarge",
-    "unauthorized": "unauthorized",
-    "forbidden": "forbidden",
-    "rate_limited": "tooManyRequests",
-    "unavailable": "serviceUnavailable",
-    "internal": "internalServerError",
+CODES: dict[ErrorKind | None, str] = {
+    ErrorKind.INVALID_PARAMETER: "invalidRequest",
+    ErrorKind.MISSING_PARAMETER: "invalidRequest",
+    ErrorKind.MALFORMED_JSON: "invalidRequest",
+    ErrorKind.MALFORMED_REQUEST: "invalidRequest",
+    ErrorKind.UNSUPPORTED_MEDIA_TYPE: "invalidRequest",
+    ErrorKind.NOT_FOUND: "notFound",
+    ErrorKind.METHOD_NOT_ALLOWED: "methodNotAllowed",
+    ErrorKind.TOO_LARGE: "payloadTooLarge",
+    ErrorKind.UNAUTHORIZED: "unauthorized",
+    ErrorKind.FORBIDDEN: "forbidden",
+    ErrorKind.RATE_LIMITED: "tooManyRequests",
+    ErrorKind.UNAVAILABLE: "serviceUnavailable",
+    ErrorKind.INTERNAL: "internalServerError",
 }
 
 
@@ -64,10 +54,10 @@ def not_found(message: str, code: str) -> CollibraError:
 
 def error_body(error: ApiError, *, with_help: bool) -> dict[str, Any]:
     status = error.status
-    title = TITLES.get(status) or HTTPStatus(status).phrase
+    title = reason_phrase(status, SPRING_PHRASES)
     body: dict[str, Any] = {
         "statusCode": status,
-        "errorCode": error.code or CODES.get(error.kind or "", "internalServerError"),
+        "errorCode": error.code or CODES.get(error.kind, "internalServerError"),
         "titleMessage": title,
         "userMessage": error.message,
     }

@@ -1,4 +1,5 @@
-"""Databricks Jobs API 2.1 and 2.2 (seed 002) and 2.0, served at /api/2.0, /api/2.1 and /api/2.2 on one state."""
+"""Databricks Jobs API 2.1 and 2.2 (the Databricks "Jobs API" reference) and 2.0, served at /api/2.0, /api/2.1 and
+/api/2.2 on one state."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ from typing import Any, ClassVar
 from simulator.contract.leniency import PROTOBUF_JSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
+from simulator.engine.retention import Expiry, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
 from simulator.vendors.base import Vendor
-from simulator.vendors.databricks import lifecycle, retention
+from simulator.vendors.databricks import lifecycle
 from simulator.vendors.databricks.common import observed
 from simulator.vendors.databricks.errors import render_error
 from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.handlers import handlers
-from simulator.vendors.databricks.model import DatabricksState, Run
+from simulator.vendors.databricks.model import RETENTION_SECONDS, DatabricksState, Run
 from simulator.vendors.databricks.sample_data import DATA_SCHEMA, load_sample_data
 from simulator.vendors.databricks.views import parent_view
 
@@ -32,6 +34,7 @@ class Databricks(Vendor):
     match_keys = frozenset({"name", "id", "run_id", "job_id", "run_type", "tags", "task_key", "attempt", "repair"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
     # Databricks parses request JSON as protobuf JSON (docs/decisions.md, "The vendor's parser").
     parser_rules = PROTOBUF_JSON
 
@@ -41,9 +44,24 @@ class Databricks(Vendor):
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
 
+    def retain(self, state: Any, session: Session) -> None:
+        """Runs are kept for 60 days after they end (the Jobs API reference, runs/get-output: "Runs are automatically
+        removed after 60 days"), at most `max_runs` of them; jobs (definitions) are never dropped."""
+        executor = Executor(state, session)
+        now = session.now()
+
+        def ended_before(run: Run, cutoff: float) -> bool:
+            if run.final_at is None:
+                executor.advance(run, now)
+            return run.final_at is not None and run.final_at < cutoff
+
+        expiry = Expiry(RETENTION_SECONDS, _created_at, ended_before)
+        dropped = retain(state.runs, now, session.max_runs, lambda run: ended_before(run, float("inf")), expiry)
+        if dropped:
+            state.forget(dropped)
+
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         executor = Executor(state, session)
-        retention.expire(executor, session.now())
         runs = observed(executor, state.runs.oldest_first(), session.now())
         return Counter(parent_view(run).life for run in runs)
 
@@ -58,13 +76,6 @@ class Databricks(Vendor):
         ended). Only task runs keep timelines, so a run's history is rebuilt the way its state is derived: QUEUED
         until admitted, PENDING until a task gets past PENDING, RUNNING, TERMINATING while a cancel ends it, then its
         final state; once per round (each repair is a round)."""
-        phases = {
-            **dict.fromkeys(("QUEUED", "PENDING", "BLOCKED"), "queued"),
-            **dict.fromkeys(("RUNNING", "TERMINATING", "WAITING_FOR_RETRY"), "running"),
-            **dict.fromkeys(("SUCCESS", "SUCCESS_WITH_FAILURES"), "success"),
-            **dict.fromkeys(("FAILED", "TIMEDOUT", "UPSTREAM_FAILED", "MAXIMUM_CONCURRENT_RUNS_REACHED"), "failure"),
-            **dict.fromkeys(("CANCELED", "UPSTREAM_CANCELED"), "cancelled"),  # EXCLUDED, DISABLED: other
-        }
 
         def label(life: str, result: str | None) -> str:
             return f"{life}/{result}" if result else life
@@ -109,7 +120,6 @@ class Databricks(Vendor):
             return (*kept, events[-1])
 
         executor = Executor(state, session)
-        retention.expire(executor, session.now())
         runs = list(observed(executor, state.runs.oldest_first(), session.now()))
         views = []
         for run in reversed(runs):
@@ -121,7 +131,7 @@ class Databricks(Vendor):
                     id=str(run.run_id),
                     name=run.run_name,
                     state=current,
-                    phase="failure" if view.life == "INTERNAL_ERROR" else phases.get(view.result or view.life, "other"),
+                    phase=self.phase_of(current),
                     history=history_of(run, current),
                     started_at=run.created_at,
                     ended_at=run.final_at,
@@ -129,6 +139,10 @@ class Databricks(Vendor):
                 )
             )
         return views
+
+
+def _created_at(run: Run) -> float:
+    return run.created_at
 
 
 VENDOR = Databricks

@@ -8,7 +8,7 @@ from typing import Any
 
 from simulator.engine.paging import BadToken, decode_offset, encode_offset
 from simulator.exchange import ApiError, Call, Reply
-from simulator.vendors.databricks import dag, retention
+from simulator.vendors.databricks import dag
 from simulator.vendors.databricks.execution import Executor
 from simulator.vendors.databricks.model import Attempt, DatabricksState, Job, Run, Slot
 from simulator.vendors.databricks.queue import settle
@@ -68,7 +68,6 @@ def find_any(call: Call, run_id: int, *, read: bool = False) -> tuple[Run, Slot 
     """A job run, or the task run with this id: (job run, its slot, its attempt or None while not started)."""
     state: DatabricksState = call.state
     ex = executor(call)
-    retention.expire(ex, call.now)
     run = state.runs.get(run_id)
     if run is not None:
         return observe(ex, run, call.now, read), None, None

@@ -28,6 +28,25 @@ RESULT_STATES = frozenset(
         "DISABLED",
     }
 )
+# What a result (or, before one, a life-cycle state) means for the dashboard; INTERNAL_ERROR is a failure whatever
+# the result. The dashboard shows an ended run as LIFE_CYCLE_STATE/RESULT_STATE.
+_PHASE_OF_WORD = {
+    **dict.fromkeys(("QUEUED", "PENDING", "BLOCKED"), "queued"),
+    **dict.fromkeys(("RUNNING", "TERMINATING", "WAITING_FOR_RETRY"), "running"),
+    **dict.fromkeys(("SUCCESS", "SUCCESS_WITH_FAILURES"), "success"),
+    **dict.fromkeys(("FAILED", "TIMEDOUT", "UPSTREAM_FAILED", "MAXIMUM_CONCURRENT_RUNS_REACHED"), "failure"),
+    **dict.fromkeys(("CANCELED", "UPSTREAM_CANCELED"), "cancelled"),  # EXCLUDED, DISABLED: other
+}
+PHASES = {
+    **{life: _PHASE_OF_WORD.get(life, "other") for life in ACTIVE | TERMINAL},
+    **{
+        f"{life}/{result}": _PHASE_OF_WORD.get(result, "other")
+        for life in ACTIVE | TERMINAL
+        for result in RESULT_STATES | _PHASE_OF_WORD.keys()
+    },
+    "INTERNAL_ERROR": "failure",
+    **{f"INTERNAL_ERROR/{result}": "failure" for result in RESULT_STATES | _PHASE_OF_WORD.keys()},
+}
 
 CANCEL_SECONDS = 0.3
 CANCEL_PATH = (

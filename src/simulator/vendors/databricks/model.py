@@ -15,6 +15,8 @@ from simulator.engine.store import Store
 
 HIDDEN = ""
 
+RETENTION_SECONDS = 60 * 86400.0  # runs are removed 60 days after they end (Jobs API reference, runs/get-output)
+
 
 # Jobs behind one-time runs take ids from here up, far from user jobs (1001 up), still exact in a JavaScript number.
 HIDDEN_JOB_IDS = 10**12 + 1
@@ -149,7 +151,6 @@ class DatabricksState:
     active: dict[int, list[int]] = field(default_factory=dict)  # job id -> started runs not yet seen final
     queued: dict[int, list[int]] = field(default_factory=dict)  # job id -> queued runs, oldest first
     due: dict[int, DueIndex] = field(default_factory=dict)  # job id -> its active runs by next change (derived)
-    swept_at: float = 0.0  # when (simulator clock) runs past their retention were last dropped
 
     def add_run(self, run: Run) -> Run:
         self.runs.add(run.run_id, run)

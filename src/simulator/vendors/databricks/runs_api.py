@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from simulator.exchange import Call, HandlerTable, Reply
-from simulator.vendors.databricks import dag, params, render, retention
+from simulator.vendors.databricks import dag, params, render
 from simulator.vendors.databricks.body_cache import FinalRunBodies
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
@@ -99,8 +99,6 @@ def start_run(
         admit(ex, run, job.settings, body, now, job.queues_by_default)
     else:
         start(run, now)
-    retention.expire(ex, ex.session.now())
-    retention.cap(ex)
     return run
 
 
@@ -181,7 +179,6 @@ async def list_runs(call: Call) -> Reply:
     offset = start_offset(call)
     job_id = query.get("job_id")
     ex = executor(call)
-    retention.expire(ex, call.now)
     if job_id is not None:
         runs: Iterable[Run] = (r for i in reversed(state.runs_by_job.get(job_id, [])) if (r := state.runs.get(i)))
     else:

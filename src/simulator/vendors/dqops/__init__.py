@@ -1,9 +1,13 @@
-"""DQOps REST API jobs operations (seed 003), served at /api/jobs as the published `dqops` client expects them."""
+"""DQOps jobs operations (DQOps' "REST API jobs operations" page), served at /api/jobs as the published `dqops`
+client expects them."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
@@ -26,6 +30,9 @@ class Dqops(Vendor):
     match_keys = frozenset({"id", "job_type", "business_key", "connection", "table", "data_scope"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
+    # DQOps runs on Spring Boot with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options=dict(options or {}))
@@ -42,6 +49,18 @@ class Dqops(Vendor):
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
 
+    def retain(self, state: Any, session: Session) -> None:
+        """Finished jobs and changes for `keep_finished_seconds` / `keep_changes_seconds` of simulator clock, at most
+        `max_runs` of each. The finished jobs go in the order they ended (the queue keeps them so), which the
+        engine's creation-ordered store helper cannot express; the feed is a deque of its own."""
+        now = session.now()
+        queue.sync(state, now)
+        queue.retain(state, now)
+
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        queue.sync(state, session.now())
+        return Counter(job.timeline.state for job in state.jobs.newest_first())
+
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
 
@@ -50,11 +69,6 @@ class Dqops(Vendor):
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job the queue still holds, newest first: its DqoJobStatus, with what it works on as detail."""
-        phases = {
-            **dict.fromkeys(("queued", "waiting"), "queued"),
-            **dict.fromkeys(("running", "cancel_requested"), "running"),
-            **{"finished": "success", "failed": "failure", "cancelled": "cancelled"},
-        }
         queue.sync(state, session.now())  # the one place that moves jobs along (and queues due cron jobs)
         views = []
         for job in state.jobs.newest_first():
@@ -67,7 +81,7 @@ class Dqops(Vendor):
                     id=str(job.job_id),
                     name=job.business_key or job.kind.job_type,
                     state=timeline.state,
-                    phase=phases.get(timeline.state, "other"),
+                    phase=self.phase_of(timeline.state),
                     history=tuple(timeline.history),
                     started_at=timeline.started_at,
                     ended_at=timeline.ended_at(),

@@ -8,6 +8,11 @@ from simulator.engine.lifecycle import Lifecycle, Step
 
 TERMINAL = frozenset({"finished", "failed", "cancelled"})
 ACTIVE = frozenset({"queued", "waiting", "running", "cancel_requested"})
+PHASES = {
+    **dict.fromkeys(("queued", "waiting"), "queued"),
+    **dict.fromkeys(("running", "cancel_requested"), "running"),
+    **{"finished": "success", "failed": "failure", "cancelled": "cancelled"},
+}
 
 SEVERITIES = ("valid", "warning", "error", "fatal")
 

@@ -2,8 +2,8 @@
 
 Job states are computed lazily from each job's timeline and the clock. `sync(state, now)` observes every job that
 has not ended yet, records each state it passed through as a change (in time order, with the time it entered the
-state), queues the cron jobs that fell due, drops what retention no longer keeps and wakes the long-polls concerned.
-Every read path calls it before it looks at a job or computes a snapshot.
+state), queues the cron jobs that fell due and wakes the long-polls concerned. Every read path calls it before it
+looks at a job or computes a snapshot. `retain` drops what the queue no longer keeps (once per request).
 """
 
 from __future__ import annotations
@@ -107,7 +107,6 @@ def sync(state: DqopsState, now: float) -> None:
         job.signal.fire()
     if pending:
         state.feed_signal.fire()
-    _prune(state, now)
 
 
 _NEVER = 1e300  # finite: snapshots are JSON
@@ -163,8 +162,9 @@ def _record(state: DqopsState, job: Job, index: int, now: float) -> None:
             state.last_synchronize_job = job.job_id
 
 
-def _prune(state: DqopsState, now: float) -> None:
-    """Retention on the simulator clock, then the caps: at most `max_runs` jobs (the oldest finished go first,
+def retain(state: DqopsState, now: float) -> None:
+    """What the queue keeps (the vendor's `retain` hook, after a `sync`): retention on the simulator clock, then
+    the caps: at most `max_runs` jobs (the oldest finished go first,
     amortised with slack; queued and running jobs are never dropped) and as many changes (a change holds its job,
     so a longer feed would keep dropped jobs in memory; a job makes three to five changes)."""
     options = state.options

@@ -1,12 +1,16 @@
-"""Collibra DGC Core jobs (seed 001, /rest/2.0, deprecated) and their successor, the Jobs API v1 (/rest/jobs/v1),
-served on one store of jobs."""
+"""Collibra DGC Core jobs (the Collibra "Core REST API 2.0" jobs reference, /rest/2.0, deprecated) and their
+successor, the Jobs API v1 (/rest/jobs/v1), served on one store of jobs."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
+from simulator.engine.retention import retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -14,7 +18,7 @@ from simulator.vendors.base import Vendor
 from simulator.vendors.collibra.auth import ScenarioUsers
 from simulator.vendors.collibra.dgc import errors, lifecycle
 from simulator.vendors.collibra.dgc.handlers import handlers
-from simulator.vendors.collibra.dgc.model import DgcState
+from simulator.vendors.collibra.dgc.model import DgcJob, DgcState
 from simulator.vendors.collibra.dgc.sample_data import DATA_SCHEMA, load_sample_data
 
 
@@ -26,12 +30,31 @@ class CollibraDgc(ScenarioUsers, Vendor):
     match_keys = frozenset({"name", "id", "type", "user"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
+    # Collibra DGC (Core 2.0 and Jobs v1) runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> DgcState:
         return DgcState()
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
+
+    def retain(self, state: Any, session: Session) -> None:
+        """At most `max_runs` jobs, the oldest ended first; waiting, running and not yet visible jobs are never
+        dropped. DGC documents no retention of jobs, so the cap is the only rule (docs/decisions.md)."""
+        now = session.now()
+
+        def ended(job: DgcJob) -> bool:
+            if job.created_at > now:
+                return False
+            job.timeline.observe(now)
+            return job.timeline.finished
+
+        retain(state.jobs, now, session.max_runs, ended)
+
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        return Counter(job.state for job in state.visible(session.now()))
 
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
@@ -41,12 +64,6 @@ class CollibraDgc(ScenarioUsers, Vendor):
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job that exists at now, newest first: its Core state, with the result once it ended."""
-        phases = {
-            "WAITING": "queued",
-            **dict.fromkeys(("RUNNING", "CANCELING"), "running"),
-            **{"COMPLETED/SUCCESS": "success", "COMPLETED/COMPLETED_WITH_ERROR": "failure"},
-            **{"ERROR/FAILURE": "failure", "CANCELED/ABORTED": "cancelled"},
-        }
         views = []
         for job in reversed(state.visible(session.now())):
             timeline = job.timeline
@@ -63,7 +80,7 @@ class CollibraDgc(ScenarioUsers, Vendor):
                     id=job.job_id,
                     name=job.name,
                     state=label,
-                    phase=phases.get(label, "other"),
+                    phase=self.phase_of(label),
                     history=tuple(history),
                     started_at=timeline.started_at,
                     ended_at=timeline.ended_at(),

@@ -8,7 +8,6 @@ order is `OtherQuery`. The offset tokens of `simulator.engine.paging` cannot say
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -17,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from simulator.engine import b64url
 from simulator.engine.paging import BadToken
 
 # Not a secret (the project is public): it only makes a cursor that was edited or made by hand fail the check.
@@ -38,7 +38,7 @@ def query_digest(query: Mapping[str, Any], ignore: Collection[str]) -> str:
 
 def issue(session_id: str, digest: str, position: Sequence[Any]) -> str:
     payload = orjson.dumps([digest, *position])
-    return f"{_b64(payload)}.{_b64(_mac(session_id, payload))}"
+    return f"{b64url.encode(payload)}.{b64url.encode(_mac(session_id, payload))}"
 
 
 def read(token: str, session_id: str, digest: str) -> list[Any]:
@@ -46,7 +46,7 @@ def read(token: str, session_id: str, digest: str) -> list[Any]:
     issued for another query."""
     body, dot, signature = token.partition(".")
     try:
-        payload, given = _unb64(body), _unb64(signature)
+        payload, given = b64url.decode(body), b64url.decode(signature)
     except (binascii.Error, ValueError):
         raise BadToken(token) from None
     if not dot or not hmac.compare_digest(given, _mac(session_id, payload)):
@@ -59,11 +59,3 @@ def read(token: str, session_id: str, digest: str) -> list[Any]:
 
 def _mac(session_id: str, payload: bytes) -> bytes:
     return hmac.new(_KEY, session_id.encode() + b"\0" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -16,6 +16,13 @@ from simulator.engine.scenario import parse_duration
 
 TERMINAL = frozenset({"COMPLETED", "CANCELED", "ERROR"})
 ACTIVE = frozenset({"WAITING", "RUNNING", "CANCELING"})
+# The dashboard shows an ended job as STATE/RESULT.
+PHASES = {
+    "WAITING": "queued",
+    **dict.fromkeys(("RUNNING", "CANCELING"), "running"),
+    **{"COMPLETED/SUCCESS": "success", "COMPLETED/COMPLETED_WITH_ERROR": "failure"},
+    **{"ERROR/FAILURE": "failure", "CANCELED/ABORTED": "cancelled"},
+}
 RESULTS = MappingProxyType(
     {"COMPLETED": ("SUCCESS", "COMPLETED_WITH_ERROR"), "ERROR": ("FAILURE",), "CANCELED": ("ABORTED",)}
 )

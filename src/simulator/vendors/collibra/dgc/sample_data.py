@@ -84,19 +84,4 @@ def add_job(state: DgcState, session: Session, entry: Mapping[str, Any], created
     )
     state.jobs.pop(job_id)
     state.jobs.add(job_id, job)
-    keep_at_most(state, session.max_runs, session.now())
     return job
-
-
-def keep_at_most(state: DgcState, limit: int, now: float) -> None:
-    """The job cap: over `limit` jobs, the oldest ended jobs go (amortised); waiting, running and not yet visible
-    jobs are never dropped. DGC documents no retention of jobs, so the cap is the only rule (docs/decisions.md).
-    """
-
-    def ended(job: DgcJob) -> bool:
-        if job.created_at > now:
-            return False
-        job.timeline.observe(now)
-        return job.timeline.finished
-
-    state.jobs.trim(limit, ended)

@@ -1,11 +1,15 @@
-"""Collibra Data Quality job runs (seed 000), served at /rest/dq/1.0."""
+"""Collibra Data Quality job runs (the Collibra "Data Quality" job-runs API reference), served at /rest/dq/1.0."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
+from simulator.engine.retention import retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -13,7 +17,7 @@ from simulator.vendors.base import Vendor
 from simulator.vendors.collibra.auth import ScenarioUsers
 from simulator.vendors.collibra.dq import errors, lifecycle, rundates
 from simulator.vendors.collibra.dq.handlers import handlers
-from simulator.vendors.collibra.dq.model import DqState
+from simulator.vendors.collibra.dq.model import DqRun, DqState
 from simulator.vendors.collibra.dq.sample_data import DATA_SCHEMA, load_sample_data
 
 
@@ -25,12 +29,34 @@ class CollibraDq(ScenarioUsers, Vendor):
     match_keys = frozenset({"name", "id", "jobType", "backfill"})
     data_schema = DATA_SCHEMA
     handlers = handlers
+    phases = lifecycle.PHASES
+    # Collibra Data Quality runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> DqState:
         return DqState()
 
     def load_data(self, state: Any, session: Session, scenario: Scenario) -> None:
         load_sample_data(state, session, scenario)
+
+    def retain(self, state: Any, session: Session) -> None:
+        """At most `max_runs` runs, the oldest ended first. The Data Quality API documents no retention of job runs,
+        so the cap is the only rule (docs/decisions.md)."""
+        now = session.now()
+
+        def ended(run: DqRun) -> bool:
+            run.timeline.observe(now)
+            return run.timeline.finished
+
+        retain(state.runs, now, session.max_runs, ended)
+
+    def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
+        now = session.now()
+        counts: Counter[str] = Counter()
+        for run in state.runs.oldest_first():
+            run.timeline.observe(now)
+            counts[run.status] += 1
+        return counts
 
     def check_step(self, kind: str, step: Step) -> str | None:
         return lifecycle.check_step(step)
@@ -44,11 +70,6 @@ class CollibraDq(ScenarioUsers, Vendor):
 
     def run_views(self, state: Any, session: Session) -> list[RunView]:
         """Every job run, newest first: its JobRunStatus, with the activity (or the failure) as detail."""
-        phases = {
-            **dict.fromkeys(("WAITING", "DISPATCHED"), "queued"),
-            **dict.fromkeys(("SETUP", "RUNNING", "SENDING"), "running"),
-            **{"FINISHED": "success", "FAILED": "failure", "CANCELLED": "cancelled"},  # UNKNOWN: other
-        }
         now = session.now()
         views = []
         for run in state.runs.newest_first():
@@ -64,7 +85,7 @@ class CollibraDq(ScenarioUsers, Vendor):
                     id=run.run_id,
                     name=run.job_name,
                     state=run.status,
-                    phase=phases.get(run.status, "other"),
+                    phase=self.phase_of(run.status),
                     history=tuple(history),
                     started_at=timeline.started_at,
                     ended_at=timeline.ended_at(),

@@ -13,6 +13,11 @@ from simulator.engine.lifecycle import Lifecycle, Step
 
 TERMINAL = frozenset({"FINISHED", "CANCELLED", "FAILED"})
 ACTIVE = frozenset({"WAITING", "DISPATCHED", "SETUP", "RUNNING", "SENDING", "UNKNOWN"})
+PHASES = {
+    **dict.fromkeys(("WAITING", "DISPATCHED"), "queued"),
+    **dict.fromkeys(("SETUP", "RUNNING", "SENDING"), "running"),
+    **{"FINISHED": "success", "FAILED": "failure", "CANCELLED": "cancelled"},  # UNKNOWN: other
+}
 ACTIVITIES = frozenset(
     {"INIT", "SCHEMA", "LOAD", "DISCOVERY", "PROFILE", "RULES", "HISTOGRAMS", "CORRELATION", "LAYERS", "RESULTS"}
     | {"ALERTS", ""}

@@ -1,4 +1,4 @@
-"""Data Quality permissions, as the seed names them per operation, with the global bypasses.
+"""Data Quality permissions, as the Data Quality API reference names them per operation, with the global bypasses.
 
 A user's `permissions` are global; their `jobs` (name patterns, default every job) narrow which jobs
 `DATA_QUALITY_JOB_RUN` and `DATA_QUALITY_JOB_VIEW` apply to. The bypass pairs reach every job.

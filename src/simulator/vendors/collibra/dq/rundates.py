@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from simulator.exchange import ErrorKind
 from simulator.vendors.collibra.errors import CollibraError, invalid
 
 
@@ -58,7 +59,7 @@ def check(body: Any) -> None:
             raise _problem(f"Invalid value for field '{field}': expected an object {{kind, value}} or null.", field)
         for part in ("kind", "value"):
             if part not in value:
-                raise _problem(f"Missing required field: {field}.{part}", field, "missing_parameter")
+                raise _problem(f"Missing required field: {field}.{part}", field, ErrorKind.MISSING_PARAMETER)
         kind = value["kind"]
         if not isinstance(kind, str) or kind not in EXPECTED:
             raise _problem(f"Invalid value for field '{field}.kind': {_shown(kind)} is not DATE or TIMESTAMP.", field)
@@ -73,7 +74,7 @@ def _shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... (truncated)"
 
 
-def _problem(message: str, field: str, kind: str = "invalid_parameter") -> CollibraError:
+def _problem(message: str, field: str, kind: ErrorKind = ErrorKind.INVALID_PARAMETER) -> CollibraError:
     # A request problem like the schema's own 400s (counted as a validation failure), in Collibra's errorCode.
     return CollibraError(400, message, code="invalidRequest", kind=kind, field=field)
 

@@ -70,18 +70,4 @@ def start_run(
         backfill=backfill,
     )
     state.runs.add(run_id, run)
-    keep_at_most(state, session.max_runs, session.now())
     return run
-
-
-def keep_at_most(state: DqState, limit: int, now: float) -> None:
-    """The run cap: over `limit` runs, the oldest ended runs go (amortised); active runs are never dropped.
-
-    The Data Quality API documents no retention of job runs, so the cap is the only rule (docs/decisions.md).
-    """
-
-    def ended(run: DqRun) -> bool:
-        run.timeline.observe(now)
-        return run.timeline.finished
-
-    state.runs.trim(limit, ended)
