@@ -18,6 +18,8 @@ GETS = (
     "/v2/jobs/{id}",
     "/rest/dq/1.0/jobRuns/{run_id}",
     "/_sim/health",
+    "/api/v2/accounts/{account_id}/runs/{run_id}/",
+    "/api/v2/dags/{dag_id}/dagRuns/{run_id}",
 )
 POSTS = ("/api/2.2/jobs/run-now",)
 

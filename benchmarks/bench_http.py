@@ -58,7 +58,9 @@ data:
     - {name: bench_job, type: PUSHDOWN}
 """
 
-Load = Callable[[int, str, str, "str | None", int, int], "tuple[float, float, float]"]
+Load = Callable[..., "tuple[float, float, float]"]
+# Declared APIs ask for credentials (any token); the coded ones take any or none.
+AUTH = {"Authorization": "Bearer bench"}
 
 
 def free_port() -> int:
@@ -116,9 +118,16 @@ class Client:
     def __init__(self, port: int) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    def __call__(self, method: str, path: str, body: object = None, content_type: str = "application/json") -> dict:
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> dict:
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode() if body is not None else None
-        self.connection.request(method, path, body=data, headers={"Content-Type": content_type})
+        self.connection.request(method, path, body=data, headers={"Content-Type": content_type, **(headers or {})})
         reply = self.connection.getresponse()
         payload = reply.read()
         if reply.status >= 300:
@@ -127,10 +136,19 @@ class Client:
 
 
 def wrk(
-    port: int, method: str, path: str, body: str | None, seconds: int, connections: int, cores: str | None = None
+    port: int,
+    method: str,
+    path: str,
+    body: str | None,
+    seconds: int,
+    connections: int,
+    cores: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[float, float, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f'wrk.method = "{method}"\nwrk.headers["Content-Type"] = "application/json"\n')
+        for name, value in (headers or {}).items():
+            script.write(f'wrk.headers["{name}"] = "{value}"\n')
         if body:
             script.write(f"wrk.body = {json.dumps(body)}\n")
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name]
@@ -175,11 +193,19 @@ def _client(args: tuple[int, bytes, float]) -> list[float]:
 
 
 def python_load(
-    port: int, method: str, path: str, body: str | None, seconds: int, connections: int, cores: str | None = None
+    port: int,
+    method: str,
+    path: str,
+    body: str | None,
+    seconds: int,
+    connections: int,
+    cores: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[float, float, float]:
     payload = (body or "").encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     request = (
-        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{extra}"
         f"Content-Length: {len(payload)}\r\n\r\n"
     ).encode() + payload
     with multiprocessing.Pool(min(connections, 8)) as pool:
@@ -188,7 +214,15 @@ def python_load(
     return len(latencies) / seconds, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
 
 
-def prepare(port: int) -> list[tuple[str, str, str, str | None]]:
+Case = tuple[str, str, str, "str | None", "dict[str, str] | None"]
+# Declared against coded: the same kind of request (read one run by id) on a declared API and a coded one.
+DECLARED_VS_CODED = (
+    ("dbt-cloud GET runs/{id}/", "cdq GET /v2/jobs/{id}"),
+    ("airflow GET dagRuns/{id}", "cdq GET /v2/jobs/{id}"),
+)
+
+
+def prepare(port: int) -> list[Case]:
     """Create what the cases read and flood through the HTTP API; return (name, method, path, body) per case."""
     call = Client(port)
     call("POST", "/_sim/scenarios", LONG_RUNS, "application/yaml")
@@ -217,15 +251,19 @@ def prepare(port: int) -> list[tuple[str, str, str, str | None]]:
     cdq_job = call("POST", "/v2/jobs", {"type": "DATA_CURATION_JOB", "name": "bench"})["id"]
     call("POST", "/rest/dq/1.0/jobs/bench_job/run", {})
     dq_run = call("GET", "/rest/dq/1.0/jobRuns?limit=1")["results"][0]["jobRunId"]
+    dbt_run = call("POST", "/api/v2/accounts/1/jobs/70001/run/", {"cause": "bench"}, headers=AUTH)["data"]["id"]
+    dag_run = call("POST", "/api/v2/dags/example_etl/dagRuns", {}, headers=AUTH)["dag_run_id"]
     return [
-        ("databricks runs/get", "GET", f"/api/2.2/jobs/runs/get?run_id={run_id}", None),
-        ("databricks runs/list", "GET", "/api/2.2/jobs/runs/list?limit=25", None),
-        ("databricks jobs/list", "GET", "/api/2.2/jobs/list", None),
-        ("dqops GET jobs/{id}", "GET", f"/api/jobs/jobs/{dqops_job}", None),
-        ("cdq GET /v2/jobs/{id}", "GET", f"/v2/jobs/{cdq_job}", None),
-        ("collibra-dq GET jobRuns/{id}", "GET", f"/rest/dq/1.0/jobRuns/{dq_run}", None),
-        ("run-now, 2-task job", "POST", "/api/2.2/jobs/run-now", json.dumps({"job_id": realistic})),
-        ("run-now, 1,000 active", "POST", "/api/2.2/jobs/run-now", json.dumps({"job_id": crowded})),
+        ("databricks runs/get", "GET", f"/api/2.2/jobs/runs/get?run_id={run_id}", None, None),
+        ("databricks runs/list", "GET", "/api/2.2/jobs/runs/list?limit=25", None, None),
+        ("databricks jobs/list", "GET", "/api/2.2/jobs/list", None, None),
+        ("dqops GET jobs/{id}", "GET", f"/api/jobs/jobs/{dqops_job}", None, None),
+        ("cdq GET /v2/jobs/{id}", "GET", f"/v2/jobs/{cdq_job}", None, None),
+        ("collibra-dq GET jobRuns/{id}", "GET", f"/rest/dq/1.0/jobRuns/{dq_run}", None, None),
+        ("run-now, 2-task job", "POST", "/api/2.2/jobs/run-now", json.dumps({"job_id": realistic}), None),
+        ("run-now, 1,000 active", "POST", "/api/2.2/jobs/run-now", json.dumps({"job_id": crowded}), None),
+        ("dbt-cloud GET runs/{id}/", "GET", f"/api/v2/accounts/1/runs/{dbt_run}/", None, AUTH),
+        ("airflow GET dagRuns/{id}", "GET", f"/api/v2/dags/example_etl/dagRuns/{dag_run}", None, AUTH),
     ]
 
 
@@ -300,16 +338,24 @@ def main() -> int:
             f"{'case':26} {'jobsim req/s':>12} {'p50 ms':>7} {'p99 ms':>7} | {'bare req/s':>10} {'p50':>6} {'p99':>6}"
             f" | {'raw req/s':>9} | {'x bare':>6} {'p99 x':>6} {'x raw':>6}"
         )
-        for name, method, path, body in cases:
+        rates: dict[str, float] = {}
+        for name, method, path, body, headers in cases:
             bare_path = re.sub(r"\?.*", "", path)
-            bare = load(ports["bare"], method, bare_path, body, args.seconds, args.connections, load_cores)
-            sim = load(ports["jobsim"], method, path, body, args.seconds, args.connections, load_cores)
-            raw = load(ports["raw"], method, bare_path, body, args.seconds, args.connections, load_cores)
+            bare = load(ports["bare"], method, bare_path, body, args.seconds, args.connections, load_cores, headers)
+            sim = load(ports["jobsim"], method, path, body, args.seconds, args.connections, load_cores, headers)
+            raw = load(ports["raw"], method, bare_path, body, args.seconds, args.connections, load_cores, headers)
+            rates[name] = sim[0] / bare[0]
             print(
                 f"{name:26} {sim[0]:12.0f} {sim[1]:7.2f} {sim[2]:7.2f} | {bare[0]:10.0f} {bare[1]:6.2f} {bare[2]:6.2f}"
                 f" | {raw[0]:9.0f} | {sim[0] / bare[0]:5.2f}x {sim[2] / bare[2]:5.2f}x {sim[0] / raw[0]:5.2f}x",
                 flush=True,
             )
+        for declared, coded in DECLARED_VS_CODED:
+            if declared in rates and coded in rates:
+                print(
+                    f"declared vs coded: {declared} {rates[declared]:.2f}x bare, {coded} {rates[coded]:.2f}x bare "
+                    f"| ratio {rates[declared] / rates[coded]:.2f} (1.00 or more: a declared request costs no more)"
+                )
     finally:
         for server in servers:
             stop(server)

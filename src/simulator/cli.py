@@ -116,6 +116,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--state", metavar="FILE", help="start from a snapshot (GET /_sim/state) when FILE exists")
     serve.add_argument("--save-on-exit", action="store_true", help="write the state to --state FILE on shutdown")
+    serve.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep sessions in Redis (redis://host:port/db) so replicas behind a proxy share them and a restart "
+        "loses nothing saved (docs/deploy.md); default: in memory",
+    )
+    serve.add_argument("--replica", metavar="NAME", help="this replica's name with --store (default: the host name)")
+    serve.add_argument(
+        "--lease-ms",
+        type=_positive_int,
+        default=10_000,
+        metavar="MS",
+        help="with --store: how long a replica's hold on a session lasts unless renewed (default 10,000)",
+    )
+    serve.add_argument(
+        "--save-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="with --store: how often changed sessions are saved (default 1.0)",
+    )
     serve.add_argument("--watch", action="store_true", help="reload changed --scenario files without a restart")
     serve.add_argument("--tls-cert", metavar="FILE", help="serve https with this certificate (PEM; with --tls-key)")
     serve.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert (PEM)")
@@ -234,6 +255,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         watch=args.watch,
         state_file=Path(args.state) if args.state else None,
         save_on_exit=args.save_on_exit,
+        store=args.store,
+        replica=args.replica,
+        lease_ms=args.lease_ms,
+        save_interval=args.save_interval,
         apis=tuple(name for name in args.api if not _is_folder_ref(name)),
         api_folders=tuple(Path(name) for name in args.api if _is_folder_ref(name)),
         spec_overrides=overrides,

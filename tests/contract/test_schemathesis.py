@@ -26,10 +26,16 @@ from schemathesis.checks import (
 )
 from schemathesis.core.failures import Failure
 
+from simulator.declared.vendor import discover_declared
+from simulator.server.resources import optional_bundled_dir
 from simulator.vendors import discover
 from tests.support import RunningServer, running_server
 
-DOCUMENTS = sorted(Path(f).stem for vendor in discover() for f in vendor.spec_files)
+DOCUMENTS = sorted(
+    Path(f).stem
+    for vendor in [*discover(), *discover_declared(optional_bundled_dir("apis"))]
+    for f in vendor.spec_files
+)
 TOKEN = "fuzz-token"
 
 # Schema-valid requests the vendors refuse with 400 all the same, by error message (the module docstring, and the

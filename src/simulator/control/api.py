@@ -31,17 +31,17 @@ def _version() -> str:
 @handlers.operation("simHealth")
 async def health(call: Call) -> Reply:
     runtime = runtime_of(call)
-    return Reply(
-        200,
-        {
-            "status": "ok",
-            "version": _version(),
-            "apis": sorted(runtime.vendors),
-            "session": call.session.id,
-            "sessions": len(runtime.sessions.ids()),
-            "contract_violations": runtime.metrics.contract_violations,
-        },
-    )
+    body = {
+        "status": "ok",
+        "version": _version(),
+        "apis": sorted(runtime.vendors),
+        "session": call.session.id,
+        "sessions": len(runtime.sessions.ids()),
+        "contract_violations": runtime.metrics.contract_violations,
+    }
+    if runtime.deployment is not None:
+        body.update(await runtime.deployment.health())
+    return Reply(200, body)
 
 
 @handlers.operation("simReset")

@@ -84,6 +84,8 @@ async def verify_requests(call: Call) -> Reply:
 @handlers.operation("simListSessions")
 async def list_sessions(call: Call) -> Reply:
     runtime = runtime_of(call)
+    if runtime.deployment is not None:
+        return Reply(200, {"sessions": await runtime.deployment.session_ids()})
     return Reply(200, {"sessions": runtime.sessions.ids()})
 
 
@@ -115,6 +117,8 @@ async def import_state(call: Call) -> Reply:
 @handlers.operation("simMetrics")
 async def metrics(call: Call) -> Reply:
     runtime = runtime_of(call)
+    if runtime.deployment is not None:
+        return Reply(200, await runtime.deployment.metrics_text(), media_type="text/plain; version=0.0.4")
     runs = []
     for session_id in runtime.sessions.ids():
         session = runtime.sessions.get(session_id)

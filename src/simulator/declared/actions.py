@@ -34,6 +34,8 @@ class Renderer:
 
     def __init__(self, declaration: Declaration) -> None:
         self.declaration = declaration
+        # Only a declaration that shows a run's history pays for building it at every render.
+        self.uses_history = "history" in declaration.roots
 
     def context(self, record: Record, state: DeclaredState, now: float, base: Mapping[str, Any]) -> dict[str, Any]:
         spec = self.declaration.resources[record.resource]
@@ -87,6 +89,13 @@ class Renderer:
         if "state" in context:
             out["state"] = context["state"]
         return out
+
+
+class _History(list[dict[str, Any]]):
+    """A run's moves as the templates see them: [{state, at}], oldest first."""
+
+    def __init__(self, history: Iterable[tuple[str, float]], style: str) -> None:
+        super().__init__({"state": name, "at": format_time(at, style)} for name, at in history)
 
 
 def not_found(spec: ResourceSpec, context: Mapping[str, Any], item_id: Any) -> ApiError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,7 @@ class Declaration:
     list_envelope: Compiled | None
     errors: Mapping[str, ErrorSpec]
     parser_rules: ParserRules
+    roots: frozenset[str]  # the first names of every path the templates read (e.g. history): what a render needs
 
 
 def load_declaration(folder: Path) -> Declaration:
@@ -216,6 +218,7 @@ class _Compiler:
             list_envelope=self.template(envelope["list"], ("envelope", "list")) if "list" in envelope else None,
             errors=MappingProxyType(errors),
             parser_rules=_parser_rules(data.get("parser", "strict")),
+            roots=frozenset(_roots(data)),
         )
 
     def resource(self, name: str, raw: dict[str, Any]) -> ResourceSpec:
@@ -400,6 +403,19 @@ class _Compiler:
             ),
             public=bool(raw.get("public", False)),
         )
+
+
+_ROOT = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _roots(node: Any) -> set[str]:
+    if isinstance(node, str):
+        return set(_ROOT.findall(node))
+    if isinstance(node, dict):
+        return set().union(*(_roots(value) for value in node.values()), *(_roots(key) for key in node))
+    if isinstance(node, list):
+        return set().union(*(_roots(item) for item in node))
+    return set()
 
 
 def _parser_rules(raw: str | Mapping[str, bool]) -> ParserRules:

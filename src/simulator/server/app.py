@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -18,6 +19,7 @@ from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
 from simulator.server.watch import watching
 from simulator.store.files import load_sessions, save_sessions
+from simulator.store.replicated import ReplicatedSessions
 from simulator.vendors import discover
 
 log = logging.getLogger("jobsim")
@@ -35,8 +37,22 @@ class JobsimApp:
         faults = FaultInjection(
             self.dispatcher, runtime.router, runtime.vendors, runtime.metrics, runtime.settings.max_body
         )
+        self.replicated: ReplicatedSessions | None = None
+        settings = runtime.settings
+        if settings.store is not None:
+            self.replicated = ReplicatedSessions(
+                runtime,
+                settings.store,
+                settings.replica or socket.gethostname(),
+                lease_ms=settings.lease_ms,
+                save_interval=settings.save_interval,
+            )
+            runtime.deployment = self.replicated
         self._asgi: ASGIApp = SessionRouting(
-            Journaling(faults, runtime.metrics), runtime.sessions, per_token=runtime.settings.session_per_token
+            Journaling(faults, runtime.metrics),
+            runtime.sessions,
+            self.replicated,
+            per_token=runtime.settings.session_per_token,
         )
 
     @property
@@ -68,6 +84,9 @@ class JobsimApp:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
+                    if self.replicated is not None:
+                        await self.replicated.start()
+                        stack.push_async_callback(self.replicated.stop)
                     if self.settings.watch:
                         await stack.enter_async_context(watching(self.runtime))
                     await send({"type": "lifespan.startup.complete"})

@@ -40,9 +40,11 @@ class SessionRouting:
     picked by credentials is named in the reply's `X-Jobsim-Session` header, so a client that keeps only host and
     port (Airflow's hook, the Databricks JavaScript SDK) still learns which session its token reached."""
 
-    def __init__(self, app: ASGIApp, sessions: Sessions, *, per_token: bool = False) -> None:
+    def __init__(self, app: ASGIApp, sessions: Sessions, replicated: Any = None, *, per_token: bool = False) -> None:
         self.app = app
         self.sessions = sessions
+        # With a store, the store serves the request (it leases and loads the session first).
+        self.replicated = replicated
         self.per_token = per_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -69,6 +71,11 @@ class SessionRouting:
             if session_id is None and not path.startswith(CONTROL_PREFIX):
                 session_id = credential_session(scope["headers"], self.per_token)
                 by_credentials = session_id is not None
+        if self.replicated is not None and (session_id is None or _SESSION_ID.match(session_id)):
+            if by_credentials:
+                send = _naming_session(send, session_id or "")
+            await self.replicated.handle(scope, receive, send, session_id, self.app)
+            return
         if session_id is None:
             scope[SESSION_SCOPE_KEY] = self.sessions.default
         elif not _SESSION_ID.match(session_id):

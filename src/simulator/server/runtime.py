@@ -49,6 +49,8 @@ class Runtime:
         self.startup_scenarios = [self.read_scenario(ref) for ref in self._startup_refs()]
         self.metrics = Metrics()
         self.sessions = Sessions(self._new_session, limit=settings.max_sessions)
+        # Replicas sharing sessions through a store (simulator.store.replicated); None for one process in memory.
+        self.deployment: Any = None
 
     # --- scenarios ------------------------------------------------------------------------------------------
     def read_scenario(self, ref: str) -> Scenario:

@@ -35,6 +35,11 @@ class Settings:
     watch: bool = False
     state_file: Path | None = None
     save_on_exit: bool = False
+    # Replicas: sessions kept in Redis (`redis://host:port/db`), leased one replica at a time; None: in memory.
+    store: str | None = None
+    replica: str | None = None  # this replica's name (default: the host name, stable in a StatefulSet)
+    lease_ms: int = 10_000
+    save_interval: float = 1.0
     auth_tokens: frozenset[str] = frozenset()
     # Every distinct credential (bearer token, API key, Basic user and password) gets a session of its own.
     session_per_token: bool = False

@@ -1,0 +1,101 @@
+"""Redis keys and scripts of the replicated store: one lease per session, fenced writes.
+
+A lease is `SET jobsim:lease:<session> "<replica>|<token>" NX PX <ms>`, the token an `INCR` of the session's fence
+counter, so every holder of a session in its history has a larger token than the one before. Every write of a
+session's state runs in a script that first compares the lease's value with the writer's own: a replica whose lease
+expired (a pause, a partition) and was taken by another can no longer write (docs/decisions.md "Replicas").
+"""
+
+from __future__ import annotations
+
+PREFIX = "jobsim"
+SESSIONS = f"{PREFIX}:sessions"  # set of every session id the deployment has saved
+REPLICAS = f"{PREFIX}:replicas"  # hash: replica -> its published metrics (JSON), refreshed every save interval
+REPLICA_ALIVE = f"{PREFIX}:alive:"  # + replica: a key with a TTL while the replica runs
+
+
+def lease_key(session_id: str) -> str:
+    return f"{PREFIX}:lease:{session_id}"
+
+
+def fence_key(session_id: str) -> str:
+    return f"{PREFIX}:fence:{session_id}"
+
+
+def head_key(session_id: str) -> str:
+    return f"{PREFIX}:s:{session_id}:head"
+
+
+def items_key(session_id: str) -> str:
+    return f"{PREFIX}:s:{session_id}:items"
+
+
+def journal_key(session_id: str) -> str:
+    return f"{PREFIX}:s:{session_id}:journal"
+
+
+def ids_key(session_id: str) -> str:
+    return f"{PREFIX}:s:{session_id}:ids"
+
+
+def session_keys(session_id: str) -> list[str]:
+    """The keys a fenced write touches, in the order the scripts expect them."""
+    return [
+        lease_key(session_id),
+        head_key(session_id),
+        items_key(session_id),
+        journal_key(session_id),
+        ids_key(session_id),
+        SESSIONS,
+    ]
+
+
+# KEYS: lease, head, items, journal, ids, sessions.
+# ARGV: holder, session id, head ('' = keep), replace_items (0/1), n_set, n_set x (name, value), n_del, n_del x name,
+#       n_journal, n_journal x entry, journal_keep, n_ids, n_ids x (kind, ceiling), drop (0/1).
+SAVE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local i = 3
+local head = ARGV[i]; i = i + 1
+local replace = ARGV[i]; i = i + 1
+if ARGV[#ARGV] == '1' then
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  redis.call('SREM', KEYS[6], ARGV[2])
+  return 1
+end
+if head ~= '' then redis.call('SET', KEYS[2], head) end
+if replace == '1' then redis.call('DEL', KEYS[3], KEYS[4]) end
+local n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]); i = i + 2 end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do redis.call('HDEL', KEYS[3], ARGV[i]); i = i + 1 end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do redis.call('RPUSH', KEYS[4], ARGV[i]); i = i + 1 end
+local keep = tonumber(ARGV[i]); i = i + 1
+redis.call('LTRIM', KEYS[4], -keep, -1)
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]); i = i + 2 end
+redis.call('SADD', KEYS[6], ARGV[2])
+return 1
+"""
+
+# KEYS: leases; ARGV: the holder value of each, then the TTL in ms. Returns 1/0 per lease (0: lost).
+RENEW = """
+local ttl = ARGV[#ARGV]
+local out = {}
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i] then
+    redis.call('PEXPIRE', KEYS[i], ttl)
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out
+"""
+
+# KEYS: lease; ARGV: holder. Deletes the lease only while it is still ours.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
