@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,11 @@ plans:
 """
 
 FAILURE_MESSAGE = "NameError: name 'spark_df' is not defined"
+
+
+def is_databricks_run_page(url: str, job_id: int, run_id: int) -> bool:
+    """`<host>/?o=<workspace id>#job/<job_id>/run/<run_id>`, the form real workspaces answer."""
+    return re.fullmatch(rf"http://127\.0\.0\.1:\d+/\?o=\d+#job/{job_id}/run/{run_id}", url) is not None
 
 
 def run_driver(name: str, case: str, base_url: str, home: Path, token: str = TOKEN) -> dict[str, Any]:
