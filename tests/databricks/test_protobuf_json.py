@@ -326,3 +326,20 @@ def test_integers_as_strings_and_nulls_get_the_same_answers(
 
     assert _journey(server, http, habit) == plain
     assert all(status == 200 for _, status, _ in plain), plain
+
+
+def test_get_parameters_in_a_body_under_a_fault_that_reads_the_answer(http: httpx.Client) -> None:
+    """A fault rule matching runs/get's normal answer makes the fault layer run the request first; the GET's body
+    must still reach the dispatcher."""
+    session = {"X-Jobsim-Session": "body-get-fault"}
+    run_id = http.post(f"{API}/runs/submit", json={"run_name": "x"}, headers=session).json()["run_id"]
+    rule = {
+        "api": "databricks",
+        "operation": "jobsGetRun",
+        "response": {"state": {"life_cycle_state": "NEVER"}},
+        "error": {"status": 500},
+    }
+    added = http.post("/_sim/faults", json=rule, headers=session)
+    assert added.status_code in (200, 201), added.text
+    reply = http.request("GET", f"{API}/runs/get", json={"run_id": run_id}, headers=session)
+    assert reply.status_code == 200 and reply.json()["run_id"] == run_id, reply.text
