@@ -244,7 +244,7 @@ def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> 
     attributes = {
         "name": declaration.name,
         "title": declaration.title,
-        "spec_files": (str(declaration.document),),
+        "spec_files": tuple(str(path) for path in declaration.documents),
         "lifecycles": {run.kind: run.lifecycle for run in runs},
         "phases": {state: phase for run in runs for state, phase in run.phases.items() if phase in PHASES},
         "match_keys": frozenset().union(*(run.match_keys for run in runs)) if runs else frozenset({"name", "id"}),
