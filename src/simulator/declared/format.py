@@ -10,6 +10,7 @@ from typing import Any
 
 from simulator.declared.template import TIME_FORMATS
 from simulator.engine.scenario import DURATION_SCHEMA
+from simulator.exchange import PHASES
 
 ACTIONS = ("create", "trigger", "get", "list", "update", "set-state", "cancel", "delete", "respond")
 ID_STYLES = ("sequence", "uuid", "prefixed", "template", "given")
@@ -25,7 +26,6 @@ ERROR_KINDS = (
     "unavailable",
     "default",
 )
-PHASES = ("queued", "running", "success", "failure", "cancelled", "other")
 
 _NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"}
 _TEMPLATE: dict[str, Any] = {"description": "a response template (see docs/declaring-an-api.md)"}
