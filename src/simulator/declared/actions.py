@@ -61,6 +61,12 @@ class Renderer:
             if message is None and run.failure:
                 message = next((s.message for s in run.failure if s.state == step.state), None)
             until = ended if ended is not None else now
+            elapsed = max(now - timeline.entered_at, 0.0)
+            context["step"] = {
+                "elapsed": elapsed,
+                "seconds": step.seconds,
+                "fraction": min(elapsed / step.seconds, 1.0) if step.seconds else None,
+            }
             context.update(
                 state=step.state,
                 phase=phase,
@@ -80,8 +86,8 @@ class Renderer:
         context["time"] = times
         return context
 
-    def item(self, record: Record, context: Mapping[str, Any]) -> Any:
-        template = self.declaration.renders.get(record.resource)
+    def item(self, record: Record, context: Mapping[str, Any], view: str | None = None) -> Any:
+        template = self.declaration.renders.get(view or record.resource)
         if template is not None:
             return template(context)
         spec = self.declaration.resources[record.resource]
@@ -140,7 +146,27 @@ def _find(
         record = None
     if record is None:
         raise not_found(spec, context, wanted)
+    if op.guards:
+        if record.timeline is not None:
+            record.timeline.observe(now)
+        _guard(op, Renderer(declaration).context(record, state, now, context))
     return record
+
+
+_GUARD_ERRORS = {
+    "conflict": (409, "conflict"),
+    "invalid": (400, "invalid_parameter"),
+    "not_found": (404, "not_found"),
+    "forbidden": (403, "forbidden"),
+}
+
+
+def _guard(op: OperationSpec, context: Mapping[str, Any]) -> None:
+    """Refuse the action when one of its `require` conditions does not hold on the item (or the request)."""
+    for guard in op.guards:
+        if not guard.test(context):
+            status, kind = _GUARD_ERRORS[guard.kind]
+            raise ApiError(status, str(guard.message(context)), kind=kind)
 
 
 def _new_id(spec: ResourceSpec, session: Session, api: str, context: Mapping[str, Any]) -> Any:
@@ -219,6 +245,8 @@ def _create(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
             parent = state.store(spec.parent).get(str(parent_id))
             if parent is None:
                 raise not_found(declaration.resources[spec.parent], context, parent_id)
+        if op.guards:
+            _guard(op, {**context, "parent": {"id": parent.id, **parent.fields} if parent is not None else None})
         fields = {}
         for name, source in op.inputs:
             value = source(context)
@@ -228,7 +256,7 @@ def _create(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         if record.timeline is not None:
             record.timeline.observe(now)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -243,7 +271,7 @@ def _get(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Han
         if record.timeline is not None:
             record.timeline.observe(now, read=True)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -259,7 +287,7 @@ def _update(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         if record.timeline is not None:
             record.timeline.observe(now)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -308,7 +336,7 @@ def _set_state(declaration: Declaration, op: OperationSpec, renderer: Renderer) 
                 record.updated_at = now
         _apply_inputs(op, record, context, now)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -318,7 +346,8 @@ def _cancel(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
     assert op.resource is not None
     spec = declaration.resources[op.resource]
     assert spec.run is not None
-    cancel_path = spec.run.lifecycle.cancel_path
+    run = spec.run
+    cancel_path = run.lifecycle.cancel_path
 
     async def handle(call: Call) -> Reply:
         state: DeclaredState = call.state
@@ -333,10 +362,10 @@ def _cancel(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
                 message = op.conflict({**context, "id": record.id, "state": timeline.state}) if op.conflict else None
                 raise ApiError(409, str(message or f"{record.key} has already ended"), kind=ErrorKind.CONFLICT)
         else:
-            timeline.interrupt(cancel_path, now)
+            timeline.interrupt(run.cancel_from.get(timeline.state, cancel_path), now)
             record.updated_at = now
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -349,7 +378,7 @@ def _delete(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         context = request_context(call)
         record = _find(declaration, op, state, context, now)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         state.store(record.resource).pop(record.key)
         return _reply(op, declaration, item_context, None)
 
@@ -398,7 +427,7 @@ def _list(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Ha
         page, paging = _page(op, rows, context)
         items = []
         for record, item_context in page:
-            items.append(renderer.item(record, item_context))
+            items.append(renderer.item(record, item_context, op.view))
         list_context = {**context, **paging, "items": items, "total": len(rows), "count": len(items)}
         return _reply(op, declaration, list_context, declaration.list_envelope)
 
