@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from starlette.datastructures import Headers
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.retention import Expiry, retain
@@ -34,6 +35,8 @@ class Cdq(Vendor):
     data_schema = DATA_SCHEMA
     handlers = handlers
     phases = lifecycle.PHASES
+    # CDQ runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> CdqState:
         return CdqState()

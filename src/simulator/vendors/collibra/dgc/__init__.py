@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.retention import retain
@@ -30,6 +31,8 @@ class CollibraDgc(ScenarioUsers, Vendor):
     data_schema = DATA_SCHEMA
     handlers = handlers
     phases = lifecycle.PHASES
+    # Collibra DGC (Core 2.0 and Jobs v1) runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> DgcState:
         return DgcState()

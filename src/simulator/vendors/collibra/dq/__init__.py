@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.retention import retain
@@ -29,6 +30,8 @@ class CollibraDq(ScenarioUsers, Vendor):
     data_schema = DATA_SCHEMA
     handlers = handlers
     phases = lifecycle.PHASES
+    # Collibra Data Quality runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> DqState:
         return DqState()
