@@ -66,15 +66,35 @@ paths:
       responses:
         "200": {description: ok, content: {application/json: {schema: {type: object}}}}
         default: {description: error, content: {application/json: {schema: {type: object}}}}
+  /runs/{run}/cancel:
+    parameters: [{name: run, in: path, required: true, schema: {type: string}}]
+    post:
+      operationId: cancelRun
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object}}}}
+        default: {description: error, content: {application/json: {schema: {type: object}}}}
   /version:
     get:
       operationId: version
       responses: {"200": {description: ok, content: {application/json: {schema: {type: object}}}}}
 """
 
+LEGACY = """\
+openapi: 3.0.3
+info: {title: Widgets v0, version: "0"}
+servers: [{url: /v0}]
+paths:
+  /runs/{run}:
+    get:
+      operationId: getRunV0
+      parameters: [{name: run, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {type: object}}}}}
+"""
+
 DECLARATION = """\
 jobsim: 1
 name: widgets
+document: [openapi.yaml, legacy.yaml]
 timestamps: iso
 resources:
   job:
@@ -91,6 +111,8 @@ resources:
         - {state: WAIT, reads: 2}
         - {state: WORK, for: 10s}
         - {state: OK}
+      cancel: [{state: WORK, for: 5s}, {state: BAD, message: cancelled}]
+      cancel_from: {WAIT: [{state: BAD, message: cancelled before it started}]}
 operations:
   createJob: {action: create, resource: job, status: 201, input: {name: $request.body.name, tags: $request.body.tags}}
   getJob: {action: get, resource: job, id: $request.path.id}
@@ -105,7 +127,15 @@ operations:
     body: {jobs: $items, page: $page, more: $has_more, total: $total}
   runJob: {action: trigger, resource: run, parent: $request.path.id}
   getRun: {action: get, resource: run, id: $request.path.run}
-  setRun: {action: set-state, resource: run, id: $request.path.run, state: $request.body.to, settable: [WAIT, BAD]}
+  setRun:
+    action: set-state
+    resource: run
+    id: $request.path.run
+    state: $request.body.to
+    settable: [WAIT, BAD]
+    require: [{test: {$is: $state, in: [WAIT, WORK, OK]}, kind: conflict, message: "run ${id} is ${state}"}]
+  cancelRun: {action: cancel, resource: run, id: $request.path.run}
+  getRunV0: {action: get, resource: run, id: $request.path.run, view: run_v0}
   version: {action: respond, body: {version: "$$1.0", now: $time.now}}
 render:
   job:
@@ -121,6 +151,11 @@ render:
     done: {$is: $phase, in: [success, failure]}
     moves: {$count: $history}
     started?: $time.started
+    progress: {$map: $state, values: {WORK: {$lerp: $step.fraction, from: 0, to: 100}, OK: 100}, default: 0}
+    message?: $message
+  run_v0:
+    run_id: $id
+    status: {$map: $state, values: {WAIT: PENDING, WORK: PENDING, OK: DONE, BAD: DONE}}
 errors:
   not_found: {body: {oops: $error.message, kind: $error.kind}}
   default: {body: {oops: $error.message}}
@@ -132,6 +167,7 @@ def widgets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
     folder: Path = tmp_path_factory.mktemp("widgets")
     (folder / "openapi.yaml").write_text(DOCUMENT)
     (folder / "api.yaml").write_text(DECLARATION)
+    (folder / "legacy.yaml").write_text(LEGACY)
     with running_server(api_folders=(folder,), clock_mode="virtual", seed=5) as server:
         yield server
 
@@ -198,3 +234,33 @@ def test_respond_escapes_and_uuids_are_seeded(widgets: RunningServer, http: http
         ids.append(http.post("/w/jobs/10/runs").json()["id"])
     assert ids[0] == ids[1]  # with a seed, a session's uuids repeat from a reset
     assert http.post("/w/jobs/99/runs").json() == {"oops": "job 99 not found", "kind": "not_found"}
+
+
+def test_progress_moves_with_the_clock_and_a_second_document_has_its_own_words(
+    widgets: RunningServer, http: httpx.Client
+) -> None:
+    http.post("/w/jobs", json={})
+    run = http.post("/w/jobs/10/runs").json()["id"]
+    assert [http.get(f"/w/runs/{run}").json()["progress"] for _ in range(3)] == [0, 0, 0.0]  # WORK starts at 0
+    widgets.advance(2.5)
+    assert http.get(f"/w/runs/{run}").json()["progress"] == 25.0
+    assert http.get(f"/v0/runs/{run}").json() == {"run_id": run, "status": "PENDING"}  # the same run, v0's words
+    widgets.advance(10)
+    assert http.get(f"/w/runs/{run}").json()["progress"] == 100
+    assert http.get(f"/v0/runs/{run}").json()["status"] == "DONE"
+
+
+def test_the_cancel_path_depends_on_the_state_and_guards_refuse(widgets: RunningServer, http: httpx.Client) -> None:
+    http.post("/w/jobs", json={})
+    waiting = http.post("/w/jobs/10/runs").json()["id"]
+    early = http.post(f"/w/runs/{waiting}/cancel").json()
+    assert (early["state"], early["message"]) == ("BAD", "cancelled before it started")
+    working = http.post("/w/jobs/10/runs").json()["id"]
+    for _ in range(3):
+        http.get(f"/w/runs/{working}")
+    late = http.post(f"/w/runs/{working}/cancel").json()
+    assert late["state"] == "WORK"  # it winds down for 5 s first
+    widgets.advance(5)
+    assert http.get(f"/w/runs/{working}").json()["state"] == "BAD"
+    refused = http.put(f"/w/runs/{working}", json={"to": "WAIT"})
+    assert refused.status_code == 409 and refused.json() == {"oops": f"run {working} is BAD"}

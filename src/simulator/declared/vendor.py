@@ -13,14 +13,13 @@ from starlette.datastructures import Headers
 
 from simulator.contract.operation import Operation
 from simulator.declared.actions import Renderer, build_handlers, create_record
-from simulator.declared.format import PHASES
 from simulator.declared.loader import ApiDeclarationError, Declaration, load_declaration
 from simulator.declared.model import DeclaredState, Record
 from simulator.declared.template import format_time
 from simulator.engine.retention import retain
 from simulator.engine.scenario import DURATION_SCHEMA, Scenario, ScenarioError, parse_duration
 from simulator.engine.session import Session
-from simulator.exchange import ApiError, Call, ErrorKind, Handler, HandlerTable, Reply, RunView
+from simulator.exchange import PHASES, ApiError, Call, ErrorKind, Handler, HandlerTable, Reply, RunView
 from simulator.vendors.base import Vendor
 
 # The engine's neutral error kinds, grouped as an api.yaml's `errors` section names them.
@@ -245,7 +244,7 @@ def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> 
     attributes = {
         "name": declaration.name,
         "title": declaration.title,
-        "spec_files": (str(declaration.document),),
+        "spec_files": tuple(str(path) for path in declaration.documents),
         "lifecycles": {run.kind: run.lifecycle for run in runs},
         "phases": {state: phase for run in runs for state, phase in run.phases.items() if phase in PHASES},
         "match_keys": frozenset().union(*(run.match_keys for run in runs)) if runs else frozenset({"name", "id"}),

@@ -227,13 +227,13 @@ class FaultInjection:
         match = self.router.match(method, path)
         operation = match.operation.operation_id if match.operation else None
         scope["jobsim.api"], scope["jobsim.operation"] = match.api, operation
+        reads_body = method in ("POST", "PUT", "PATCH", "DELETE")
         try:
-            raw = (
-                await read_body(scope, receive, self.max_body) if method in ("POST", "PUT", "PATCH", "DELETE") else b""
-            )
+            raw = await read_body(scope, receive, self.max_body) if reads_body else b""
         except ApiError:
             raw = b""
-        replay = _replay(raw)
+        # A GET's body is left unread for the dispatcher (Databricks reads GET parameters from a JSON body).
+        replay = _replay(raw) if reads_body else receive
         query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
         body = parse_body(raw)
         candidates = [r for r in book.rules if r.matches_request(match.api, operation, method, path, query, body)]
