@@ -92,6 +92,14 @@ def test_operator_runs_to_success(sim, driver, case: str) -> None:
     assert outcome.get("error") is None
     assert outcome["returned"] is True
     assert isinstance(outcome["run_id"], int)
+    # what the operator sent: every number of its payload as a string (normalise_json_content)
+    if case == "submit":
+        [sent] = [request["body"] for request in sim.requests(operation="jobsSubmit")]
+        assert (sent["timeout_seconds"], sent["tasks"][0]["timeout_seconds"]) == ("3600", "600")
+    else:
+        [sent] = [request["body"] for request in sim.requests(operation="jobsRunNow")]
+        assert sent["job_parameters"] == {"day": "2026-12-04", "attempt": "1"}
+        assert isinstance(sent["job_id"], str)
 
 
 @pytest.mark.parametrize("case", ["submit", "run-now"])
@@ -113,6 +121,12 @@ def test_deferrable_operator_defers_to_the_trigger_and_completes(slow, driver, c
     outcome = driver(case)
     assert outcome["deferred"] == "DatabricksExecutionTrigger"
     assert _event_state(outcome)["result_state"] == "SUCCESS"
+    # the trigger's async hook sends runs/get as a GET with a JSON body and no query string
+    trigger = [
+        r for r in slow.requests(operation="jobsGetRun") if "DatabricksExecutionTrigger" in r["headers"]["user-agent"]
+    ]
+    assert trigger
+    assert all((poll["query"], poll["body"]) == ("", {"run_id": outcome["run_id"]}) for poll in trigger)
     assert outcome["event"]["errors"] == []
     assert outcome.get("error") is None
     assert outcome["returned"] is True

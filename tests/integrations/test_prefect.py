@@ -23,6 +23,10 @@ def test_submit_and_wait_returns_the_notebook_outputs(sim, driver) -> None:
     assert result["state"]["result_state"] == "SUCCESS"
     assert [task["task_key"] for task in result["tasks"]] == ["main"]
     assert set(result["outputs"]) == {"main"}
+    # its pydantic models send each unset optional member of a task as an explicit null
+    [sent] = [request["body"] for request in sim.requests(operation="jobsSubmit")]
+    assert sent["tasks"][0]["dbt_task"] is None
+    assert sent["tasks"][0]["libraries"] is None
 
 
 def test_a_failing_run_raises_job_terminated_with_the_message(failing, driver) -> None:

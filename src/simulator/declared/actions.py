@@ -414,19 +414,30 @@ def _list(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Ha
                     raise not_found(declaration.resources[spec.parent], context, parent_id)
         wanted = [(f, f.value(context)) for f in op.filters]
         wanted = [(f, _translated(f.values, v)) for f, v in wanted if v is not None and v != [] and v != f.any]
+        order = _order(op, context)
+        # Filters and sort keys on stored fields and ids need no timeline and no full context: a listing of
+        # thousands of runs then builds the full context only for the page it answers.
+        light = all(_light(path) for path in [*(f.path for f, _ in wanted), *(path for path, _ in order)])
         rows = []
         for record in state.store(spec.name).oldest_first():
             if parent_key is not None and record.parent != parent_key:
                 continue
-            if record.timeline is not None:
-                record.timeline.observe(now)
-            item_context = renderer.context(record, state, now, context)
+            if light:
+                item_context = {"id": record.id, "fields": record.fields, "parent": {"id": record.parent}}
+            else:
+                if record.timeline is not None:
+                    record.timeline.observe(now)
+                item_context = renderer.context(record, state, now, context)
             if all(_passes(lookup(item_context, f.path), f.op, value) for f, value in wanted):
                 rows.append((record, item_context))
-        rows = _ordered(op, rows, context)
+        rows = _sorted(rows, order) if order else rows[::-1]  # no order: newest first
         page, paging = _page(op, rows, context)
         items = []
         for record, item_context in page:
+            if light:
+                if record.timeline is not None:
+                    record.timeline.observe(now)
+                item_context = renderer.context(record, state, now, context)
             items.append(renderer.item(record, item_context, op.view))
         list_context = {**context, **paging, "items": items, "total": len(rows), "count": len(items)}
         return _reply(op, declaration, list_context, declaration.list_envelope)
@@ -468,9 +479,12 @@ def _passes(actual: Any, op: str | None, wanted: Any) -> bool:
     return a >= b if op == "gte" else a <= b
 
 
-def _ordered(
-    op: OperationSpec, rows: list[tuple[Record, dict[str, Any]]], context: Mapping[str, Any]
-) -> list[tuple[Record, dict[str, Any]]]:
+def _light(path: tuple[str, ...]) -> bool:
+    return path[0] in ("id", "fields") or path == ("parent", "id")
+
+
+def _order(op: OperationSpec, context: Mapping[str, Any]) -> list[tuple[tuple[str, ...], bool]]:
+    """The requested (else the declared default) sort keys as (path, descending); empty: newest first."""
     requested = op.order_by(context) if op.order_by is not None else None
     if isinstance(requested, list | tuple):
         choices = [str(item) for item in requested if item not in (None, "")]
@@ -478,19 +492,28 @@ def _ordered(
         choices = [str(requested)] if requested not in (None, "") else []
     if not choices:
         if op.order_default is None:
-            return rows[::-1]  # newest first
+            return []
         choices = [op.order_default]
-    for choice in reversed(choices):  # a stable sort per key, the last key first, is a multi-key sort
+    out = []
+    for choice in choices:
         key = choice.lstrip("-")
         path = op.order_keys.get(key)
         if path is None:
             raise ApiError(
                 400,
                 f"Ordering with '{key}' is disallowed or the attribute does not exist on the model",
-                kind=ErrorKind.INVALID_PARAMETER,
+                kind="invalid_parameter",
                 field="order_by",
             )
-        rows = sorted(rows, key=_row_key(path), reverse=choice.startswith("-"))
+        out.append((path, choice.startswith("-")))
+    return out
+
+
+def _sorted(
+    rows: list[tuple[Record, dict[str, Any]]], order: list[tuple[tuple[str, ...], bool]]
+) -> list[tuple[Record, dict[str, Any]]]:
+    for path, descending in reversed(order):  # a stable sort per key, the last key first, is a multi-key sort
+        rows = sorted(rows, key=_row_key(path), reverse=descending)
     return rows
 
 

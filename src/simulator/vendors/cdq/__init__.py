@@ -11,7 +11,7 @@ from starlette.datastructures import Headers
 from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
-from simulator.engine.retention import Expiry, retain
+from simulator.engine.retention import Expiry, quiet, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -47,6 +47,8 @@ class Cdq(Vendor):
     def retain(self, state: Any, session: Session) -> None:
         """An ended job is kept until its `expiresAt` (createdAt + 30 days), and at most `max_runs` jobs."""
         now = session.now()
+        if quiet(state.jobs, now, session.max_runs):
+            return
 
         def ended(job: CdqJob) -> bool:
             observe(state, job, now)

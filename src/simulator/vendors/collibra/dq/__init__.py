@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
-from simulator.engine.retention import retain
+from simulator.engine.retention import quiet, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -43,6 +43,8 @@ class CollibraDq(ScenarioUsers, Vendor):
         """At most `max_runs` runs, the oldest ended first. The Data Quality API documents no retention of job runs,
         so the cap is the only rule (docs/decisions.md)."""
         now = session.now()
+        if quiet(state.runs, now, session.max_runs, with_age=False):
+            return
 
         def ended(run: DqRun) -> bool:
             run.timeline.observe(now)
