@@ -27,6 +27,10 @@ def test_submit_and_wait_returns_the_notebook_outputs(sim, driver) -> None:
     [sent] = [request["body"] for request in sim.requests(operation="jobsSubmit")]
     assert sent["tasks"][0]["dbt_task"] is None
     assert sent["tasks"][0]["libraries"] is None
+    # runs/export, at Jobs API 2.0, gives the task run's notebook
+    assert [view["type"] for view in result["export"]["views"]] == ["NOTEBOOK"]
+    [export] = sim.requests(operation="jobs20ExportRun")
+    assert (export["path"], export["status"]) == ("/api/2.0/jobs/runs/export", 200)
 
 
 def test_a_failing_run_raises_job_terminated_with_the_message(failing, driver) -> None:

@@ -158,7 +158,7 @@ class Dispatcher:
                         "this simulator needs its control token (X-Jobsim-Control-Token)",
                         kind=ErrorKind.UNAUTHORIZED,
                     )
-            else:
+            elif operation.operation_id not in vendor.public_operations:
                 if not vendor.accepts_token(headers, self.settings.auth_tokens):
                     raise ApiError(
                         401,
