@@ -331,7 +331,8 @@ class Dispatcher:
         valid = self._valid
         previous = valid.pop(seen, None)
         self._valid_size += len(payload) - (len(previous) if previous is not None else 0)
-        valid[seen] = payload
+        # A copy of its own size: orjson's buffer behind `payload` can be several kilobytes for a few bytes of JSON.
+        valid[seen] = bytes(memoryview(payload))
         while self._valid_size > _VALID_BYTES:
             oldest = next(iter(valid))
             self._valid_size -= len(valid.pop(oldest))
