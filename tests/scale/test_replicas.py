@@ -15,7 +15,7 @@ import httpx
 import pytest
 import redis
 
-from tests.scale.support import Replica, haproxy, redis_server, replicas
+from tests.scale.support import PROXIES, Replica, haproxy, redis_server, replicas
 from tests.support import LONG_PLAN
 
 RUNS = "/api/2.2/jobs/runs"
@@ -156,8 +156,10 @@ def test_ids_handed_out_before_a_kill_are_never_issued_again(clean_store: str) -
     assert not set(first) & set(second), (first, second)
 
 
-def test_routing_through_haproxy_is_sticky_and_balanced(clean_store: str, tmp_path: Path) -> None:
-    with replicas(clean_store, "jobsim-0", "jobsim-1") as pair, haproxy(pair, tmp_path) as proxy:
+@pytest.mark.parametrize("proxy_kind", ["haproxy", "nginx"])
+def test_routing_through_the_proxy_is_sticky_and_balanced(clean_store: str, tmp_path: Path, proxy_kind: str) -> None:
+    basic_form = proxy_kind == "haproxy"  # nginx cannot decode HTTP Basic (deploy/nginx.conf)
+    with replicas(clean_store, "jobsim-0", "jobsim-1") as pair, PROXIES[proxy_kind](pair, tmp_path) as proxy:
         http = httpx.Client(base_url=proxy, timeout=30)
         owners: dict[str, str] = {}
         for i in range(200):
@@ -176,8 +178,14 @@ def test_routing_through_haproxy_is_sticky_and_balanced(clean_store: str, tmp_pa
         for i in range(200):
             session = f"route-{i}"
             basic = base64.b64encode(f"jobsim-session-{session}:pw".encode()).decode()
-            for credential in (f"Bearer jobsim-session-{session}", f"Basic {basic}"):
-                reply = http.get(f"{RUNS}/list", headers={"Authorization": credential})
+            credentials = [
+                {"Authorization": f"Bearer jobsim-session-{session}"},
+                {"X-API-KEY": f"jobsim-session-{session}"},
+            ]
+            if basic_form:
+                credentials.append({"Authorization": f"Basic {basic}"})
+            for credential in credentials:
+                reply = http.get(f"{RUNS}/list", headers=credential)
                 assert reply.status_code == 200, reply.text
                 assert reply.headers["X-Jobsim-Session"] == session
                 assert reply.headers["X-Jobsim-Replica"] == owners[session], (session, credential)
