@@ -81,8 +81,9 @@ class Replica:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> Replica:
-        command = [sys.executable, "-m", "simulator", "serve", "--store", self.store, "--replica", self.name]
-        command += ["--port", str(self.port), *self.args]
+        command = [sys.executable, "-m", "simulator", "serve", "--port", str(self.port), *self.args]
+        if self.store:  # "" for one process in memory
+            command += ["--store", self.store, "--replica", self.name]
         self.process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
@@ -106,7 +107,11 @@ class Replica:
             return ""
         if process.poll() is None:
             process.send_signal(sig)
-        out = process.communicate(timeout=30)[0]
+        try:
+            out = process.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            raise AssertionError(f"{self.name} did not stop within 30 s: {exc.output}") from None
         self.log.append(out)
         self.process = None
         return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -14,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 import redis
+import yaml
 
-from tests.scale.support import PROXIES, Replica, haproxy, redis_server, replicas
+from tests.scale.support import DEPLOY, PROXIES, Replica, haproxy, redis_server, replicas
 from tests.support import LONG_PLAN
 
 RUNS = "/api/2.2/jobs/runs"
@@ -242,3 +244,21 @@ def test_dqops_long_poll_through_the_proxy(
         with capsys.disabled():
             print(f"long-poll answered {(poll.ended_at - stopped) * 1000:.0f} ms after SIGTERM of its replica")
         assert isinstance(owner, Replica)
+
+
+def test_the_kubernetes_proxy_configuration_is_valid_haproxy(tmp_path: Path) -> None:
+    """The ConfigMap's haproxy.cfg parses, and picks the session key with the same rules as deploy/haproxy.cfg."""
+    docs = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "jobsim.yaml").read_text()))
+    kinds = sorted(d["kind"] for d in docs)
+    assert kinds == ["ConfigMap", "Deployment", "Deployment", "Service", "Service", "Service", "StatefulSet"]
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]["haproxy.cfg"]
+    (tmp_path / "k8s.cfg").write_text(config)
+    checked = subprocess.run(
+        ["/usr/sbin/haproxy", "-c", "-f", str(tmp_path / "k8s.cfg")], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    def rules(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip().startswith(("http-request", "acl"))]
+
+    assert rules(config) == rules((DEPLOY / "haproxy.cfg").read_text())
