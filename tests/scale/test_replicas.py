@@ -117,6 +117,7 @@ def _observe(http: httpx.Client, session: str) -> dict[str, Any]:
     return {"journal": journal, "faults": faults, "runs": runs}
 
 
+@pytest.mark.slow
 def test_sigterm_restart_keeps_64_sessions_of_10_runs(clean_store: str) -> None:
     sessions = [f"pipeline-{i}" for i in range(64)]
     with replicas(clean_store, "r-a", args=("--no-defaults",)) as (a,):
@@ -209,6 +210,7 @@ class _Poll(threading.Thread):
         self.status = reply.status_code
 
 
+@pytest.mark.slow
 def test_dqops_long_poll_through_the_proxy(
     clean_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

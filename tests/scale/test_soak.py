@@ -35,6 +35,7 @@ def test_kill_9_soak(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     kills: list[tuple[float, str]] = []
     recoveries: list[tuple[float, float]] = []  # (seconds until every session answered again, start time)
     stop = threading.Event()
+    origin: dict[tuple[str, int], str] = {}
     lock = threading.Lock()
     with (
         redis_server(tmp_path) as store,
@@ -54,7 +55,9 @@ def test_kill_9_soak(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
                         continue
                     if reply.status_code == 200:
                         with lock:
-                            acked.append((session, int(reply.json()["run_id"]), time.monotonic()))
+                            run_id = int(reply.json()["run_id"])
+                            acked.append((session, run_id, time.monotonic()))
+                            origin[(session, run_id)] = reply.headers.get("X-Jobsim-Replica", "?")
                     else:
                         refused[str(reply.status_code)] += 1
                         time.sleep(0.1)
@@ -64,8 +67,9 @@ def test_kill_9_soak(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
         def killer() -> None:
             turn = 0
+            first = time.monotonic() + KILL_EVERY / 2
             with httpx.Client(base_url=proxy, timeout=10) as http:
-                while not stop.wait(KILL_EVERY if turn else KILL_EVERY / 2):
+                while not stop.wait(max(0.0, first + turn * KILL_EVERY - time.monotonic())):
                     victim = pair[turn % 2]
                     turn += 1
                     killed_at = time.monotonic()
@@ -105,14 +109,15 @@ def test_kill_9_soak(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
                         break
                     offset += 25
                 found[session] = ids
-    kill_times = [t for t, _ in kills]
 
-    def at_risk(acked_at: float) -> bool:
-        return any(acked_at <= t < acked_at + SAVE_INTERVAL for t in kill_times)
+    def at_risk(key: tuple[str, int], acked_at: float) -> bool:
+        """Acknowledged by the killed replica less than a save interval before its kill (or while it was dying: the
+        answer was on its way when the kill was sent)."""
+        return any(origin.get(key) == name and t - SAVE_INTERVAL < acked_at < t + SAVE_INTERVAL for t, name in kills)
 
     found_ids = {(s, i) for s, ids in found.items() for i in ids}
-    safe = [(s, i) for s, i, t in acked if not at_risk(t)]
-    risky = [(s, i) for s, i, t in acked if at_risk(t)]
+    safe = [(s, i) for s, i, t in acked if not at_risk((s, i), t)]
+    risky = [(s, i) for s, i, t in acked if at_risk((s, i), t)]
     lost_safe = [key for key in safe if key not in found_ids]
     lost_risky = [key for key in risky if key not in found_ids]
     per_session = collections.Counter((s, i) for s, i, _ in acked)
@@ -126,10 +131,16 @@ def test_kill_9_soak(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
             f"{sum(len(v) for v in found.values())} runs found in all; refused while failing over: {dict(refused)}; "
             f"recovery after each kill (s, start time s): {[(round(a, 1), round(b, 1)) for a, b in recoveries]}"
         )
+    if lost_safe:
+        when = {(s, i): t for s, i, t in acked}
+        with capsys.disabled():
+            for key in lost_safe[:10]:
+                print("lost", key, origin.get(key), [(round(when[key] - t, 2), name) for t, name in kills])
     assert len(kills) >= 3 and len(acked) > 100
     assert not lost_safe, lost_safe[:10]
     assert not issued_twice, issued_twice[:10]
     assert not listed_twice
     for took, started_in in recoveries:
-        # Generous: the lease, the start, HAProxy's health checks (2 x 1 s) and a second of scheduling on a busy CI box.
-        assert took < LEASE_SECONDS + started_in + 4, (took, started_in)
+        # Generous: the lease and the start, plus HAProxy's health checks (fall 2 x inter 1 s, rise 1), the hand-back
+        # of sessions the other replica took meanwhile (idle 1 s, then a save) and scheduling on a busy CI machine.
+        assert took < LEASE_SECONDS + started_in + 6, (took, started_in)

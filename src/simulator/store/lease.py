@@ -18,6 +18,11 @@ def lease_key(session_id: str) -> str:
     return f"{PREFIX}:lease:{session_id}"
 
 
+def wanted_key(session_id: str) -> str:
+    """Set (with a TTL) by a replica refused a session: the holder frees it as soon as its own requests stop."""
+    return f"{PREFIX}:want:{session_id}"
+
+
 def fence_key(session_id: str) -> str:
     return f"{PREFIX}:fence:{session_id}"
 

@@ -37,6 +37,7 @@ ID_BLOCK = 1000  # ids reserved ahead per counter; a new block is reserved when 
 QUIET_AFTER = 2  # saves an item stayed the same before it is compared only every RECHECK_EVERY saves
 RECHECK_EVERY = 32
 REPLICA_HEADER = b"x-jobsim-replica"  # on every answer: which replica served it
+WANTED_IDLE_SECONDS = 1.0  # no request for this long: a session another replica asked for is handed to it
 STOP_SECONDS = 5.0  # longest wait for one step of the shutdown (a stuck Redis must not keep the pod from stopping)
 SLICE_SECONDS = 0.01  # longest stretch of encoding or decoding before the event loop gets a turn
 
@@ -283,7 +284,8 @@ class ReplicatedSessions:
             pipe = redis.pipeline(transaction=False)
             pipe.pttl(lease.lease_key(session_id))
             pipe.get(lease.lease_key(session_id))
-            ttl, other = await pipe.execute()
+            pipe.set(lease.wanted_key(session_id), self.replica, px=self.lease_ms)
+            ttl, other, _ = await pipe.execute()
             raise SessionUnavailable(
                 session_id, max(1, math.ceil(max(ttl, 0) / 1000)), other.decode() if other else None
             )
@@ -477,7 +479,23 @@ class ReplicatedSessions:
             sessions.drop(session_id)
 
     async def _save_all(self) -> None:
-        idle_before = time.monotonic() - self.lease_ms / 1000
+        now = time.monotonic()
+        idle_before = now - self.lease_ms / 1000
+        if self.held:
+            # A session another replica asked for (the proxy now sends its requests there) is freed as soon as none
+            # came here for a while, rather than after a whole lease period.
+            ids = list(self.held)
+            wanted = await self.redis.mget([lease.wanted_key(sid) for sid in ids])
+            for session_id, by in zip(ids, wanted, strict=True):
+                held = self.held.get(session_id)
+                if (
+                    by is not None
+                    and _text(by) != self.replica
+                    and held is not None
+                    and held.in_flight <= 0
+                    and held.used_at < now - WANTED_IDLE_SECONDS
+                ):
+                    held.used_at = idle_before - 1  # hand it back below
         # Oldest unsaved answers first.
         for session_id in sorted(self.held, key=lambda sid: self.held[sid].unsaved_since or float("inf")):
             held = self.held.get(session_id)
