@@ -8,7 +8,9 @@ response validation on), `benchmarks/bare_app.py:app` (Starlette answering the s
 `benchmarks/bare_app.py:raw` (plain ASGI, the same body: the ceiling of this Python and uvicorn). The load comes
 from wrk (apt-get install wrk; 2 threads), else from a small multi-process Python client (then the ratios, not the
 figures, are what to read). For every endpoint it prints requests/s and p50/p99 latency of each server, and
-jobsim's figures as ratios to bare Starlette's. Then the start-up: seconds from launching `jobsim serve` to its
+jobsim's figures as ratios to bare Starlette's; then each server's CPU time per request and bare's over jobsim's
+(the throughput ratio the servers would reach on an otherwise idle core: the steadier figure on a busy machine).
+Then the start-up: seconds from launching `jobsim serve` to its
 first answered request (cold: an empty compiled-document cache; warm: the usual case) against uvicorn with the
 bare app, and `create_app()` in a fresh interpreter against importing and building the bare app.
 
@@ -61,6 +63,12 @@ data:
 Load = Callable[..., "tuple[float, float, float]"]
 # Declared APIs ask for credentials (any token); the coded ones take any or none.
 AUTH = {"Authorization": "Bearer bench"}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far: steadier than req/s when other work shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -336,25 +344,37 @@ def main() -> int:
         )
         print(
             f"{'case':26} {'jobsim req/s':>12} {'p50 ms':>7} {'p99 ms':>7} | {'bare req/s':>10} {'p50':>6} {'p99':>6}"
-            f" | {'raw req/s':>9} | {'x bare':>6} {'p99 x':>6} {'x raw':>6}"
+            f" | {'raw req/s':>9} | {'x bare':>6} {'p99 x':>6} {'x raw':>6} | CPU us/req jobsim bare raw, bare/jobsim"
         )
+        pids = {name: server.pid for name, server in zip(commands, servers, strict=True)}
+
+        def measured(
+            name: str, method: str, path: str, body: str | None, headers: dict[str, str] | None
+        ) -> tuple[float, float, float, float]:
+            before = cpu_seconds(pids[name])
+            rate, p50, p99 = load(ports[name], method, path, body, args.seconds, args.connections, load_cores, headers)
+            cpu_us = (cpu_seconds(pids[name]) - before) / max(rate * args.seconds, 1) * 1e6
+            return rate, p50, p99, cpu_us
+
         rates: dict[str, float] = {}
         for name, method, path, body, headers in cases:
             bare_path = re.sub(r"\?.*", "", path)
-            bare = load(ports["bare"], method, bare_path, body, args.seconds, args.connections, load_cores, headers)
-            sim = load(ports["jobsim"], method, path, body, args.seconds, args.connections, load_cores, headers)
-            raw = load(ports["raw"], method, bare_path, body, args.seconds, args.connections, load_cores, headers)
-            rates[name] = sim[0] / bare[0]
+            bare = measured("bare", method, bare_path, body, headers)
+            sim = measured("jobsim", method, path, body, headers)
+            raw = measured("raw", method, bare_path, body, headers)
+            rates[name] = bare[3] / sim[3]  # bare's CPU per request over jobsim's: steadier than req/s
             print(
                 f"{name:26} {sim[0]:12.0f} {sim[1]:7.2f} {sim[2]:7.2f} | {bare[0]:10.0f} {bare[1]:6.2f} {bare[2]:6.2f}"
-                f" | {raw[0]:9.0f} | {sim[0] / bare[0]:5.2f}x {sim[2] / bare[2]:5.2f}x {sim[0] / raw[0]:5.2f}x",
+                f" | {raw[0]:9.0f} | {sim[0] / bare[0]:5.2f}x {sim[2] / bare[2]:5.2f}x {sim[0] / raw[0]:5.2f}x"
+                f" | {sim[3]:5.0f} {bare[3]:5.0f} {raw[3]:5.0f}  {bare[3] / sim[3]:4.2f}x",
                 flush=True,
             )
         for declared, coded in DECLARED_VS_CODED:
             if declared in rates and coded in rates:
                 print(
-                    f"declared vs coded: {declared} {rates[declared]:.2f}x bare, {coded} {rates[coded]:.2f}x bare "
-                    f"| ratio {rates[declared] / rates[coded]:.2f} (1.00 or more: a declared request costs no more)"
+                    f"declared vs coded (CPU per request): {declared} {rates[declared]:.2f}x bare, {coded} "
+                    f"{rates[coded]:.2f}x bare | ratio {rates[declared] / rates[coded]:.2f} "
+                    "(1.00 or more: a declared request costs no more)"
                 )
     finally:
         for server in servers:

@@ -201,3 +201,28 @@ def test_a_response_that_breaks_the_spec_is_a_loud_500(tmp_path) -> None:
         http = lenient.client()
         job_id = http.post(f"{API}/create", json={"name": "x"}).json()["job_id"]
         assert http.post(f"{API}/run-now", json={"job_id": job_id}).status_code == 200
+
+
+def test_a_reply_read_again_is_checked_again_once_it_changed(tmp_path) -> None:
+    """A body found valid is not validated again while its bytes stay the same; a changed body always is."""
+    from simulator.server.resources import bundled_dir
+
+    document = yaml.safe_load((bundled_dir("specs") / "databricks-jobs.yaml").read_text())
+    states = document["components"]["schemas"]["RunLifeCycleState"]
+    states["enum"] = [state for state in states["enum"] if state != "TERMINATED"]  # a finished run breaks it
+    override = tmp_path / "official.yaml"
+    override.write_text(yaml.safe_dump(document))
+    with running_server(
+        spec_overrides={"databricks-jobs": override}, load_defaults=False, clock_mode="virtual"
+    ) as strict:
+        http = strict.client()
+        job_id = http.post(f"{API}/create", json={"name": "x"}).json()["job_id"]
+        run_id = http.post(f"{API}/run-now", json={"job_id": job_id}).json()["run_id"]
+        for _ in range(3):  # the same PENDING body, valid each time
+            reply = http.get(f"{API}/runs/get", params={"run_id": run_id})
+            assert reply.status_code == 200 and reply.json()["state"]["life_cycle_state"] == "PENDING"
+        assert http.post("/_sim/clock/advance", json={"seconds": 3600}).status_code == 200
+        for _ in range(2):  # TERMINATED: the document (as overridden) refuses it, every time
+            reply = http.get(f"{API}/runs/get", params={"run_id": run_id})
+            assert reply.status_code == 500
+            assert reply.json()["error_code"] == "JOBSIM_CONTRACT_VIOLATION"

@@ -20,9 +20,13 @@ from tests.support import RunningServer, running_server
 
 API = "/api/2.1/jobs"
 _RUNTIME = create_app(load_defaults=False).runtime
-_DOCUMENT = next(doc for doc in _RUNTIME.documents if doc.api == "databricks")
-_DEFINITIONS = {name: to_json_schema(s) for name, s in _DOCUMENT.raw["components"]["schemas"].items()}
-_OPERATIONS = {op.operation_id: op for op in _DOCUMENT.operations if op.server == "/api/2.1"}
+_DOCUMENTS = [doc for doc in _RUNTIME.documents if doc.api == "databricks"]  # Jobs 2.1/2.2, and Jobs 2.0
+_DEFINITIONS = {  # operationId -> the schemas of its document
+    op.operation_id: {name: to_json_schema(s) for name, s in doc.raw["components"]["schemas"].items()}
+    for doc in _DOCUMENTS
+    for op in doc.operations
+}
+_OPERATIONS = {op.operation_id: op for doc in _DOCUMENTS for op in doc.operations if op.server != "/api/2.2"}
 _sessions = itertools.count()
 
 
@@ -142,51 +146,54 @@ def test_what_protobuf_json_refuses_is_still_refused(http: httpx.Client) -> None
 
 
 # --- property: the same answer whatever the habit --------------------------------------------------------------
-def _resolve(schema: Any) -> dict[str, Any]:
+Schemas = dict[str, Any]
+
+
+def _resolve(schema: Any, defs: Schemas) -> dict[str, Any]:
     while isinstance(schema, dict) and "$ref" in schema:
-        schema = _DEFINITIONS[schema["$ref"].rsplit("/", 1)[-1]]
+        schema = defs[schema["$ref"].rsplit("/", 1)[-1]]
     return schema if isinstance(schema, dict) else {}
 
 
-def _members(schema: Any) -> tuple[dict[str, Any], set[str]]:
+def _members(schema: Any, defs: Schemas) -> tuple[dict[str, Any], set[str]]:
     """Declared properties and required names of an object schema, through $ref and allOf."""
-    schema = _resolve(schema)
+    schema = _resolve(schema, defs)
     properties = dict(schema.get("properties", {}))
     required = set(schema.get("required", []))
     for part in schema.get("allOf", []):
-        more, needed = _members(part)
+        more, needed = _members(part, defs)
         properties.update(more)
         required |= needed
     return properties, required
 
 
-def _admits_null(schema: Any) -> bool:
-    schema = _resolve(schema)
+def _admits_null(schema: Any, defs: Schemas) -> bool:
+    schema = _resolve(schema, defs)
     kind = schema.get("type")
     return (
         kind == "null"
         or (isinstance(kind, list) and "null" in kind)
-        or any(_admits_null(s) for s in schema.get("anyOf", []) + schema.get("oneOf", []))
+        or any(_admits_null(s, defs) for s in schema.get("anyOf", []) + schema.get("oneOf", []))
     )
 
 
 Habit = Callable[[], bool]
 
 
-def _as_the_integrations_send(value: Any, schema: Any, coin: Habit) -> Any:
+def _as_the_integrations_send(value: Any, schema: Any, defs: Schemas, coin: Habit) -> Any:
     """`value` with (coin permitting) each integer as a decimal string and each absent optional member as null."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
         return str(value) if coin() else value
     if isinstance(value, list):
-        items = _resolve(schema).get("items", {})
-        return [_as_the_integrations_send(item, items, coin) for item in value]
+        items = _resolve(schema, defs).get("items", {})
+        return [_as_the_integrations_send(item, items, defs, coin) for item in value]
     if isinstance(value, dict):
-        properties, required = _members(schema)
-        out = {name: _as_the_integrations_send(v, properties.get(name, {}), coin) for name, v in value.items()}
+        properties, required = _members(schema, defs)
+        out = {name: _as_the_integrations_send(v, properties.get(name, {}), defs, coin) for name, v in value.items()}
         for name in sorted(set(properties) - set(value) - required):
-            if not _admits_null(properties[name]) and coin():
+            if not _admits_null(properties[name], defs) and coin():
                 out[name] = None
         return out
     return value
@@ -264,6 +271,26 @@ def _journey(server: RunningServer, http: httpx.Client, habit: Callable[[str, An
     call("jobsDeleteRun", {"run_id": submitted})
     look("runs/list", job_id=job_id)
     call("jobsDelete", {"job_id": job_id})
+    # Jobs API 2.0 (the legacy CLI's default; prefect-databricks' runs/export): single-task settings at the root.
+    legacy = {
+        "name": "habits-2.0",
+        "notebook_task": {"notebook_path": "/Repos/t/legacy"},
+        "existing_cluster_id": "0101-000000-test",
+        "timeout_seconds": 3600,
+        "max_retries": 1,
+        "min_retry_interval_millis": 1000,
+        "max_concurrent_runs": 2,
+    }
+    old_id = call("jobs20Create", legacy)["job_id"]
+    call("jobs20Update", {"job_id": old_id, "new_settings": {"timeout_seconds": 1800, "max_retries": 0}})
+    call("jobs20Reset", {"job_id": old_id, "new_settings": {**legacy, "timeout_seconds": 900}})
+    old_run = call("jobs20RunNow", {"job_id": old_id, "notebook_params": {"day": "1"}})["run_id"]
+    old_once = call("jobs20Submit", {"run_name": "once-2.0", "timeout_seconds": 300, **_task("x")})["run_id"]
+    call("jobs20CancelRun", {"run_id": old_run})
+    call("jobs20CancelAllRuns", {"job_id": old_id})
+    advance(600)
+    call("jobs20DeleteRun", {"run_id": old_once})
+    call("jobs20Delete", {"job_id": old_id})
     return answers
 
 
@@ -280,6 +307,8 @@ def test_every_body_operation_is_in_the_journey() -> None:
         "jobsCancelAllRuns",
         "jobsDeleteRun",
         "jobsDelete",
+        *("jobs20Create", "jobs20Update", "jobs20Reset", "jobs20RunNow", "jobs20Submit"),
+        *("jobs20CancelRun", "jobs20CancelAllRuns", "jobs20DeleteRun", "jobs20Delete"),
     }
     assert with_body == journey
 
@@ -292,7 +321,25 @@ def test_integers_as_strings_and_nulls_get_the_same_answers(
     plain = _journey(server, http, lambda _op, body: body)
 
     def habit(operation_id: str, body: Any) -> Any:
-        return _as_the_integrations_send(body, _body_schema(operation_id), lambda: coins.draw(st.booleans()))
+        schema, defs = _body_schema(operation_id), _DEFINITIONS[operation_id]
+        return _as_the_integrations_send(body, schema, defs, lambda: coins.draw(st.booleans()))
 
     assert _journey(server, http, habit) == plain
     assert all(status == 200 for _, status, _ in plain), plain
+
+
+def test_get_parameters_in_a_body_under_a_fault_that_reads_the_answer(http: httpx.Client) -> None:
+    """A fault rule matching runs/get's normal answer makes the fault layer run the request first; the GET's body
+    must still reach the dispatcher."""
+    session = {"X-Jobsim-Session": "body-get-fault"}
+    run_id = http.post(f"{API}/runs/submit", json={"run_name": "x"}, headers=session).json()["run_id"]
+    rule = {
+        "api": "databricks",
+        "operation": "jobsGetRun",
+        "response": {"state": {"life_cycle_state": "NEVER"}},
+        "error": {"status": 500},
+    }
+    added = http.post("/_sim/faults", json=rule, headers=session)
+    assert added.status_code in (200, 201), added.text
+    reply = http.request("GET", f"{API}/runs/get", json={"run_id": run_id}, headers=session)
+    assert reply.status_code == 200 and reply.json()["run_id"] == run_id, reply.text

@@ -11,7 +11,7 @@ import pytest
 from airflow_client.client.api import dag_api, dag_run_api
 from airflow_client.client.exceptions import NotFoundException, UnauthorizedException
 
-from tests.support import RunningServer
+from tests.support import RunningServer, running_server
 
 FAILING = """\
 jobsim: 1
@@ -153,3 +153,18 @@ def test_credentials_are_required(server: RunningServer) -> None:
     ):
         dag_api.DAGApi(anonymous).get_dags()
     assert refused.value.status == 401 and '"Not authenticated"' in refused.value.body
+
+
+def test_credentials_are_checked_before_the_request_is_read(server: RunningServer) -> None:
+    # as Airflow's FastAPI dependencies do: no token, no word about the body
+    reply = httpx.post(f"{server.url}/api/v2/dags/example_etl/dagRuns", json={"conf": "not an object"})
+    assert reply.status_code == 401 and reply.json() == {"detail": "Not authenticated"}
+    assert reply.headers["www-authenticate"] == "Bearer"
+
+
+def test_the_token_endpoint_is_public_even_with_auth_tokens() -> None:
+    with running_server(auth_tokens=frozenset({"only-this"})) as narrowed:
+        assert httpx.post(f"{narrowed.url}/auth/token", json={}).status_code == 201
+        assert httpx.get(f"{narrowed.url}/api/v2/dags", headers={"Authorization": "Bearer other"}).status_code == 401
+        ok = httpx.get(f"{narrowed.url}/api/v2/dags", headers={"Authorization": "Bearer only-this"})
+        assert ok.status_code == 200

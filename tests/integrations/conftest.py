@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from tests.support import start_jobsim
 
 @pytest.fixture(scope="module")
 def jobsim_url() -> Iterator[str]:
-    """`jobsim serve` as a user starts it, one per test module; the integrations use its default session."""
+    """`jobsim serve` as a user starts it, one per test module."""
     process, url = start_jobsim()
     try:
         yield url
@@ -24,10 +25,11 @@ def jobsim_url() -> Iterator[str]:
 
 @pytest.fixture
 def sim(jobsim_url: str) -> Iterator[Jobsim]:
-    """The default session's control client, reset before each test: host-and-port clients can only reach it."""
-    with Jobsim(jobsim_url) as control:
-        control.reset()
+    """A fresh session of its own for each test, picked by the integration's token (`jobsim-session-<id>`): Airflow's
+    hook and the JS SDK keep only host and port, so the credentials are the one way they name a session."""
+    with Jobsim(jobsim_url, session=f"it-{uuid.uuid4().hex[:12]}") as control:
         yield control
+        control.drop()
 
 
 @pytest.fixture
@@ -43,7 +45,9 @@ def slow(sim: Jobsim) -> Jobsim:
 
 
 @pytest.fixture
-def driver(request: pytest.FixtureRequest, jobsim_url: str, tmp_path: Path) -> Callable[[str], dict[str, Any]]:
-    """`driver(case)` runs that case of the module's integration (its module-level INTEGRATION) against jobsim."""
+def driver(
+    request: pytest.FixtureRequest, sim: Jobsim, jobsim_url: str, tmp_path: Path
+) -> Callable[[str], dict[str, Any]]:
+    """`driver(case)` runs a case of the module's integration (module-level INTEGRATION) in the test's session."""
     name = request.module.INTEGRATION
-    return lambda case: run_driver(name, case, jobsim_url, tmp_path)
+    return lambda case: run_driver(name, case, jobsim_url, tmp_path, token=f"jobsim-session-{sim.session}")

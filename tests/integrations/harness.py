@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,29 +35,53 @@ plans:
 FAILURE_MESSAGE = "NameError: name 'spark_df' is not defined"
 
 
-def run_driver(name: str, case: str, base_url: str, home: Path, token: str = TOKEN) -> dict[str, Any]:
-    """`<driver> CASE BASE_URL TOKEN` in the integration's environment; its JSON result (the last line it prints)."""
+def is_databricks_run_page(url: str, job_id: int, run_id: int) -> bool:
+    """`<host>/?o=<workspace id>#job/<job_id>/run/<run_id>`, the form real workspaces answer."""
+    return re.fullmatch(rf"http://127\.0\.0\.1:\d+/\?o=\d+#job/{job_id}/run/{run_id}", url) is not None
+
+
+def environment(name: str, home: Path) -> dict[str, str]:
+    """The process environment of an integration: nothing of jobsim's, its framework's home under `home`."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABRICKS_", "AIRFLOW", "PREFECT"))}
+    env.pop("PYTHONPATH", None)  # the integration's code imports its own packages, never jobsim
     for tool in ("airflow", "prefect", "dagster"):
         (home / tool).mkdir(parents=True, exist_ok=True)
         env[f"{tool.upper()}_HOME"] = str(home / tool)
-    env.pop("PYTHONPATH", None)  # the driver imports its integration, never jobsim
+    # Prefect starts its own API server for a flow; on a busy machine that can take longer than its default 20 s.
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "180"
     if name == "js":
         env["NODE_PATH"] = str(venvs.node_modules())
-        command = ["node", str(JS_DRIVER)]
-    else:
-        command = [str(venvs.python_for(name)), str(DRIVERS / f"{name}_driver.py")]
+    return env
+
+
+def interpreter(name: str) -> list[str]:
+    """The command that runs a script of the integration: its virtualenv's Python, or node for the JS SDK."""
+    return ["node"] if name == "js" else [str(venvs.python_for(name))]
+
+
+def run_script(name: str, script: Path, args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [*command, case, base_url, token], capture_output=True, text=True, env=env, timeout=CASE_TIMEOUT, check=False
+        [*interpreter(name), str(script), *args],
+        capture_output=True,
+        text=True,
+        env={**environment(name, home), **env},
+        timeout=CASE_TIMEOUT,
+        check=False,
     )
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
+    if done.returncode != 0:
         raise AssertionError(
-            f"{name} driver {case!r} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-6000:]}"
+            f"{name}: {script.name} {args} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-6000:]}"
         )
+    return done
+
+
+def run_driver(name: str, case: str, base_url: str, home: Path, token: str = TOKEN) -> dict[str, Any]:
+    """`<driver> CASE BASE_URL TOKEN` in the integration's environment; its JSON result (the last line it prints)."""
+    script = JS_DRIVER if name == "js" else DRIVERS / f"{name}_driver.py"
+    done = run_script(name, script, [case, base_url, token], home)
     try:
-        return json.loads(lines[-1])
-    except json.JSONDecodeError:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
         raise AssertionError(
             f"{name} driver {case!r} printed no result:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
         ) from None

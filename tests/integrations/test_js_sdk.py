@@ -1,25 +1,21 @@
 """The Databricks JavaScript SDK (@databricks/sdk-experimental, pinned in js/package-lock.json) under Node.
 
-It keeps only the scheme, host and port of its `host`, so it reaches the default session (no `/s/<session>`).
+It keeps only the scheme, host and port of its `host` (no `/s/<session>`): the token `jobsim-session-<id>` picks each
+test's session.
 """
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.integrations.harness import FAILURE_MESSAGE
+from tests.integrations.harness import FAILURE_MESSAGE, is_databricks_run_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 INTEGRATION = "js"
 
 
 def _databricks_run_page(run: dict) -> bool:
-    # <host>/?o=<workspace id>#job/<job_id>/run/<run_id>, as real workspaces answer
-    return re.fullmatch(
-        rf"http://127\.0\.0\.1:\d+/\?o=\d+#job/{run['job_id']}/run/{run['run_id']}", run["run_page_url"]
-    )
+    return is_databricks_run_page(run["run_page_url"], run["job_id"], run["run_id"])
 
 
 def test_submit_and_wait_reaches_success(sim, driver) -> None:
@@ -28,6 +24,12 @@ def test_submit_and_wait_reaches_success(sim, driver) -> None:
     assert run["state"]["result_state"] == "SUCCESS"
     assert run["tasks"] == [{"task_key": "main", "state": run["state"]}]
     assert run["output"]["metadata_state"]["result_state"] == "SUCCESS"
+
+
+def test_a_one_time_run_belongs_to_a_hidden_job_with_a_databricks_run_page(sim, driver) -> None:
+    run = driver("submit-and-wait")
+    assert isinstance(run["job_id"], int)
+    assert _databricks_run_page(run)
 
 
 def test_run_now_and_wait_reaches_success(sim, driver) -> None:

@@ -40,8 +40,10 @@ class ParserRules:
     get_body_params: bool = False
     # Jackson: "5" for an integer, "true" for a boolean, a number or boolean for a string, 5.7 for an integer (5).
     scalar_coercion: bool = False
-    # Jackson with Spring Boot's FAIL_ON_UNKNOWN_PROPERTIES=false: an unknown member of a closed object is dropped,
-    # unless the document marks the object `x-jobsim-refuses-unknown: true` (the vendor's own document closes it).
+    # Jackson with Spring Boot's FAIL_ON_UNKNOWN_PROPERTIES=false: a member an object does not declare is dropped
+    # (it binds to nothing), open object or closed, unless the document marks the object
+    # `x-jobsim-refuses-unknown: true` (the vendor's own document closes it); maps and free-form objects keep theirs.
+    # Bodies are then walked even when valid as sent.
     ignore_unknown_properties: bool = False
 
     @property
@@ -65,6 +67,7 @@ class Shape:
     items: Shape | None = None
     nullable: bool = False
     closed: bool = False  # additionalProperties: false
+    is_map: bool = False  # additionalProperties: true or a schema: members are data, not fields
     refuses_unknown: bool = False  # closed by the vendor's own document: unknown members stay refused
 
 
@@ -109,6 +112,8 @@ class ShapeBuilder:
             child = shape.properties.get(name) or Shape()
             self._fill(child, sub, depth + 1)
             shape.properties[name] = child
+        if node.get("additionalProperties") is True or isinstance(node.get("additionalProperties"), dict):
+            shape.is_map = True
         if isinstance(node.get("additionalProperties"), dict):
             shape.additional = shape.additional or Shape()
             self._fill(shape.additional, node["additionalProperties"], depth + 1)
@@ -140,6 +145,7 @@ def _merge(into: Shape, other: Shape, *, closed: bool = True) -> None:
         into.refuses_unknown = into.refuses_unknown or other.refuses_unknown
     for name, child in other.properties.items():
         into.properties.setdefault(name, child)
+    into.is_map = into.is_map or other.is_map
     into.additional = into.additional or other.additional
     into.items = into.items or other.items
 
@@ -156,7 +162,8 @@ def apply(rules: ParserRules, shape: Shape, value: Any) -> Any:
     if isinstance(value, dict):
         if shape.kinds and "object" not in shape.kinds:
             return value
-        drop_unknown = rules.ignore_unknown_properties and shape.closed and not shape.refuses_unknown
+        pojo = bool(shape.properties) and not shape.is_map  # a Java class: its fields are all it can bind
+        drop_unknown = rules.ignore_unknown_properties and pojo and not shape.refuses_unknown
         properties = shape.properties
         for name in list(value):
             member = value[name]

@@ -103,9 +103,15 @@ class Operation:
     def prepare_body(self, body: Any) -> tuple[Any, bool]:
         """The body as the vendor's parser reads it (see contract.leniency), and whether it then honours the schema.
 
-        A body that is valid as sent is handed on untouched; only an invalid one is walked and coerced."""
+        A body that is valid as sent is handed on untouched, unless the parser drops members nothing declares
+        (Jackson); otherwise only an invalid body is walked and coerced."""
         schema = self.body_schema
-        if schema is None or schema.is_valid(body):
+        if schema is None:
+            return body, True
+        if self.body_shape is not None and self.rules.ignore_unknown_properties:
+            body = apply(self.rules, self.body_shape, body)
+            return body, schema.is_valid(body)
+        if schema.is_valid(body):
             return body, True
         if self.body_shape is None or not self.rules.lenient:
             return body, False

@@ -61,6 +61,12 @@ class Renderer:
             if message is None and run.failure:
                 message = next((s.message for s in run.failure if s.state == step.state), None)
             until = ended if ended is not None else now
+            elapsed = max(now - timeline.entered_at, 0.0)
+            context["step"] = {
+                "elapsed": elapsed,
+                "seconds": step.seconds,
+                "fraction": min(elapsed / step.seconds, 1.0) if step.seconds else None,
+            }
             context.update(
                 state=step.state,
                 phase=phase,
@@ -80,8 +86,8 @@ class Renderer:
         context["time"] = times
         return context
 
-    def item(self, record: Record, context: Mapping[str, Any]) -> Any:
-        template = self.declaration.renders.get(record.resource)
+    def item(self, record: Record, context: Mapping[str, Any], view: str | None = None) -> Any:
+        template = self.declaration.renders.get(view or record.resource)
         if template is not None:
             return template(context)
         spec = self.declaration.resources[record.resource]
@@ -140,7 +146,27 @@ def _find(
         record = None
     if record is None:
         raise not_found(spec, context, wanted)
+    if op.guards:
+        if record.timeline is not None:
+            record.timeline.observe(now)
+        _guard(op, Renderer(declaration).context(record, state, now, context))
     return record
+
+
+_GUARD_ERRORS = {
+    "conflict": (409, "conflict"),
+    "invalid": (400, "invalid_parameter"),
+    "not_found": (404, "not_found"),
+    "forbidden": (403, "forbidden"),
+}
+
+
+def _guard(op: OperationSpec, context: Mapping[str, Any]) -> None:
+    """Refuse the action when one of its `require` conditions does not hold on the item (or the request)."""
+    for guard in op.guards:
+        if not guard.test(context):
+            status, kind = _GUARD_ERRORS[guard.kind]
+            raise ApiError(status, str(guard.message(context)), kind=kind)
 
 
 def _new_id(spec: ResourceSpec, session: Session, api: str, context: Mapping[str, Any]) -> Any:
@@ -219,6 +245,8 @@ def _create(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
             parent = state.store(spec.parent).get(str(parent_id))
             if parent is None:
                 raise not_found(declaration.resources[spec.parent], context, parent_id)
+        if op.guards:
+            _guard(op, {**context, "parent": {"id": parent.id, **parent.fields} if parent is not None else None})
         fields = {}
         for name, source in op.inputs:
             value = source(context)
@@ -228,7 +256,7 @@ def _create(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         if record.timeline is not None:
             record.timeline.observe(now)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -243,7 +271,7 @@ def _get(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Han
         if record.timeline is not None:
             record.timeline.observe(now, read=True)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -259,7 +287,7 @@ def _update(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         if record.timeline is not None:
             record.timeline.observe(now)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -308,7 +336,7 @@ def _set_state(declaration: Declaration, op: OperationSpec, renderer: Renderer) 
                 record.updated_at = now
         _apply_inputs(op, record, context, now)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -318,7 +346,8 @@ def _cancel(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
     assert op.resource is not None
     spec = declaration.resources[op.resource]
     assert spec.run is not None
-    cancel_path = spec.run.lifecycle.cancel_path
+    run = spec.run
+    cancel_path = run.lifecycle.cancel_path
 
     async def handle(call: Call) -> Reply:
         state: DeclaredState = call.state
@@ -333,10 +362,10 @@ def _cancel(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
                 message = op.conflict({**context, "id": record.id, "state": timeline.state}) if op.conflict else None
                 raise ApiError(409, str(message or f"{record.key} has already ended"), kind=ErrorKind.CONFLICT)
         else:
-            timeline.interrupt(cancel_path, now)
+            timeline.interrupt(run.cancel_from.get(timeline.state, cancel_path), now)
             record.updated_at = now
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         return _reply(op, declaration, item_context, declaration.item_envelope)
 
     return handle
@@ -349,7 +378,7 @@ def _delete(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         context = request_context(call)
         record = _find(declaration, op, state, context, now)
         item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context)
+        item_context["item"] = renderer.item(record, item_context, op.view)
         state.store(record.resource).pop(record.key)
         return _reply(op, declaration, item_context, None)
 
@@ -385,20 +414,31 @@ def _list(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Ha
                     raise not_found(declaration.resources[spec.parent], context, parent_id)
         wanted = [(f, f.value(context)) for f in op.filters]
         wanted = [(f, _translated(f.values, v)) for f, v in wanted if v is not None and v != [] and v != f.any]
+        order = _order(op, context)
+        # Filters and sort keys on stored fields and ids need no timeline and no full context: a listing of
+        # thousands of runs then builds the full context only for the page it answers.
+        light = all(_light(path) for path in [*(f.path for f, _ in wanted), *(path for path, _ in order)])
         rows = []
         for record in state.store(spec.name).oldest_first():
             if parent_key is not None and record.parent != parent_key:
                 continue
-            if record.timeline is not None:
-                record.timeline.observe(now)
-            item_context = renderer.context(record, state, now, context)
+            if light:
+                item_context = {"id": record.id, "fields": record.fields, "parent": {"id": record.parent}}
+            else:
+                if record.timeline is not None:
+                    record.timeline.observe(now)
+                item_context = renderer.context(record, state, now, context)
             if all(_passes(lookup(item_context, f.path), f.op, value) for f, value in wanted):
                 rows.append((record, item_context))
-        rows = _ordered(op, rows, context)
+        rows = _sorted(rows, order) if order else rows[::-1]  # no order: newest first
         page, paging = _page(op, rows, context)
         items = []
         for record, item_context in page:
-            items.append(renderer.item(record, item_context))
+            if light:
+                if record.timeline is not None:
+                    record.timeline.observe(now)
+                item_context = renderer.context(record, state, now, context)
+            items.append(renderer.item(record, item_context, op.view))
         list_context = {**context, **paging, "items": items, "total": len(rows), "count": len(items)}
         return _reply(op, declaration, list_context, declaration.list_envelope)
 
@@ -439,9 +479,12 @@ def _passes(actual: Any, op: str | None, wanted: Any) -> bool:
     return a >= b if op == "gte" else a <= b
 
 
-def _ordered(
-    op: OperationSpec, rows: list[tuple[Record, dict[str, Any]]], context: Mapping[str, Any]
-) -> list[tuple[Record, dict[str, Any]]]:
+def _light(path: tuple[str, ...]) -> bool:
+    return path[0] in ("id", "fields") or path == ("parent", "id")
+
+
+def _order(op: OperationSpec, context: Mapping[str, Any]) -> list[tuple[tuple[str, ...], bool]]:
+    """The requested (else the declared default) sort keys as (path, descending); empty: newest first."""
     requested = op.order_by(context) if op.order_by is not None else None
     if isinstance(requested, list | tuple):
         choices = [str(item) for item in requested if item not in (None, "")]
@@ -449,19 +492,28 @@ def _ordered(
         choices = [str(requested)] if requested not in (None, "") else []
     if not choices:
         if op.order_default is None:
-            return rows[::-1]  # newest first
+            return []
         choices = [op.order_default]
-    for choice in reversed(choices):  # a stable sort per key, the last key first, is a multi-key sort
+    out = []
+    for choice in choices:
         key = choice.lstrip("-")
         path = op.order_keys.get(key)
         if path is None:
             raise ApiError(
                 400,
                 f"Ordering with '{key}' is disallowed or the attribute does not exist on the model",
-                kind=ErrorKind.INVALID_PARAMETER,
+                kind="invalid_parameter",
                 field="order_by",
             )
-        rows = sorted(rows, key=_row_key(path), reverse=choice.startswith("-"))
+        out.append((path, choice.startswith("-")))
+    return out
+
+
+def _sorted(
+    rows: list[tuple[Record, dict[str, Any]]], order: list[tuple[tuple[str, ...], bool]]
+) -> list[tuple[Record, dict[str, Any]]]:
+    for path, descending in reversed(order):  # a stable sort per key, the last key first, is a multi-key sort
+        rows = sorted(rows, key=_row_key(path), reverse=descending)
     return rows
 
 

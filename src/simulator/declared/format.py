@@ -10,6 +10,7 @@ from typing import Any
 
 from simulator.declared.template import TIME_FORMATS
 from simulator.engine.scenario import DURATION_SCHEMA
+from simulator.exchange import PHASES
 
 ACTIONS = ("create", "trigger", "get", "list", "update", "set-state", "cancel", "delete", "respond")
 ID_STYLES = ("sequence", "uuid", "prefixed", "template", "given")
@@ -25,7 +26,6 @@ ERROR_KINDS = (
     "unavailable",
     "default",
 )
-PHASES = ("queued", "running", "success", "failure", "cancelled", "other")
 
 _NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"}
 _TEMPLATE: dict[str, Any] = {"description": "a response template (see docs/declaring-an-api.md)"}
@@ -66,6 +66,11 @@ _LIFECYCLE = {
         "started": {**_STRINGS, "description": "states whose first entry is the run's start time"},
         "plan": {"type": "array", "minItems": 1, "items": _STEP, "description": "the default plan"},
         "cancel": {"type": "array", "minItems": 1, "items": _STEP, "description": "the steps a cancel follows"},
+        "cancel_from": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "minItems": 1, "items": _STEP},
+            "description": "state -> the steps a cancel follows from that state (in place of `cancel`)",
+        },
         "failure": {"type": "array", "minItems": 1, "items": _STEP, "description": "what a failed run looks like"},
         "match": {**_STRINGS, "description": "fields scenario plans may match on (besides name and id)"},
         "label": {"type": "string", "description": "a template: the run's name on the dashboard"},
@@ -151,6 +156,21 @@ _OPERATION = {
     "properties": {
         "action": {"enum": list(ACTIONS)},
         "public": {"type": "boolean", "description": "answered without credentials (e.g. a token endpoint)"},
+        "view": {"type": "string", "description": "a render (by name) used in place of the resource's own"},
+        "require": {
+            "type": "array",
+            "description": "conditions the action needs, checked on the item (or the request for create/trigger)",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["test"],
+                "properties": {
+                    "test": {"description": "a template: true (or a non-empty value) to go on"},
+                    "kind": {"enum": ["conflict", "invalid", "not_found", "forbidden"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
         "resource": _NAME,
         "id": {"type": "string", "description": "a template: the id of the item acted on"},
         "parent": {"type": "string", "description": "a template: the parent's id"},
@@ -186,7 +206,10 @@ API_SCHEMA: dict[str, Any] = {
         "jobsim": {"const": 1},
         "name": _NAME,
         "title": {"type": "string"},
-        "document": {"type": "string", "description": "the OpenAPI file beside api.yaml (default openapi.yaml)"},
+        "document": {
+            "description": "the OpenAPI file(s) beside api.yaml (default openapi.yaml); several serve one store",
+            "oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}],
+        },
         "timestamps": {"type": "string", "description": f"{', '.join(TIME_FORMATS)} or a strftime pattern"},
         "parser": {
             "description": "how the vendor's server parses request JSON: a preset or the rules one by one",

@@ -52,6 +52,7 @@ class RunSpec:
     started: frozenset[str]
     match_keys: frozenset[str]
     label: Compiled | None
+    cancel_from: Mapping[str, tuple[Step, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,15 @@ class FilterSpec:
     op: str | None
     any: Any
     values: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class GuardSpec:
+    """A condition an action needs (a template, true to go on), else an error of `kind` with `message`."""
+
+    test: Compiled
+    kind: str
+    message: Compiled
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +108,8 @@ class OperationSpec:
     body: Compiled | None
     headers: Mapping[str, Compiled]
     public: bool
+    view: str | None  # another render of the resource for this operation (a second API surface's words)
+    guards: tuple[GuardSpec, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +124,7 @@ class Declaration:
     title: str
     folder: Path
     source: str
-    document: Path
+    documents: tuple[Path, ...]
     time_style: str
     auth_header: str | None
     auth_schemes: frozenset[str]
@@ -171,12 +183,18 @@ class _Compiler:
 
     def declaration(self) -> Declaration:
         data = self.data
-        document_path = self.folder / str(data.get("document", "openapi.yaml"))
-        try:
-            document = load_document(document_path, data["name"])
-        except (SpecError, OSError, yaml.YAMLError) as exc:
-            raise self.fail(("document",), f"cannot load the OpenAPI document {document_path.name}: {exc}") from None
-        known_ids = {op.operation_id for op in document.operations}
+        named = data.get("document", "openapi.yaml")
+        paths = [self.folder / str(name) for name in ([named] if isinstance(named, str) else named)]
+        known_ids: set[str] = set()
+        titles = []
+        for index, document_path in enumerate(paths):
+            try:
+                document = load_document(document_path, data["name"])
+            except (SpecError, OSError, yaml.YAMLError) as exc:
+                where = ("document",) if isinstance(named, str) else ("document", index)
+                raise self.fail(where, f"cannot load the OpenAPI document {document_path.name}: {exc}") from None
+            known_ids |= {op.operation_id for op in document.operations}
+            titles.append(document.title)
         resources = {name: self.resource(name, raw) for name, raw in data["resources"].items()}
         for name, spec in resources.items():
             if spec.parent is not None and spec.parent not in resources:
@@ -188,9 +206,13 @@ class _Compiler:
                 raise self.fail(where, f"the OpenAPI document has no operationId {operation_id!r}")
             operations[operation_id] = self.operation(operation_id, raw, resources, where)
         renders = {name: self.template(raw, ("render", name)) for name, raw in data.get("render", {}).items()}
+        views = {op.view for op in operations.values() if op.view is not None}
         for name in renders:
-            if name not in resources:
-                raise self.fail(("render", name), f"no resource {name!r} to render")
+            if name not in resources and name not in views:
+                raise self.fail(("render", name), f"no resource or operation `view` named {name!r} to render")
+        for operation_id, op in operations.items():
+            if op.view is not None and op.view not in renders:
+                raise self.fail(("operations", operation_id, "view"), f"no render named {op.view!r}")
         envelope = data.get("envelope", {})
         for operation_id, op in operations.items():
             if op.action == "list" and op.body is None and "list" not in envelope:
@@ -202,10 +224,10 @@ class _Compiler:
         }
         return Declaration(
             name=data["name"],
-            title=str(data.get("title") or document.title),
+            title=str(data.get("title") or titles[0]),
             folder=self.folder,
             source=self.source,
-            document=document_path,
+            documents=tuple(paths),
             time_style=self.time_style,
             auth_header=auth.get("header", "authorization").lower() if auth else None,
             auth_schemes=frozenset(s.lower() for s in auth.get("schemes", ["Bearer"])),
@@ -299,6 +321,9 @@ class _Compiler:
         plan = self.steps(raw["plan"], (*where, "plan"), states)
         cancel = self.steps(raw.get("cancel", [{"state": sorted(terminal)[0]}]), (*where, "cancel"), states)
         failure = self.steps(raw.get("failure", []), (*where, "failure"), states) if "failure" in raw else ()
+        for state in raw.get("cancel_from", {}):
+            if state not in states:
+                raise self.fail((*where, "cancel_from", state), f"unknown state {state!r}")
         lifecycle = Lifecycle(
             name=str(raw.get("kind", resource)),
             states=states,
@@ -319,6 +344,12 @@ class _Compiler:
             started=frozenset(raw.get("started", [s for s in ordered if phases.get(s) == "running"])),
             match_keys=frozenset({"name", "id", *raw.get("match", [])}),
             label=self.template(raw["label"], (*where, "label")) if "label" in raw else None,
+            cancel_from=MappingProxyType(
+                {
+                    state: self.steps(steps, (*where, "cancel_from", state), states)
+                    for state, steps in raw.get("cancel_from", {}).items()
+                }
+            ),
         )
 
     def operation(
@@ -402,6 +433,17 @@ class _Compiler:
                 }
             ),
             public=bool(raw.get("public", False)),
+            view=raw.get("view"),
+            guards=tuple(
+                GuardSpec(
+                    test=self.template(item["test"], (*where, "require", index, "test")),
+                    kind=str(item.get("kind", "conflict")),
+                    message=self.template(
+                        item.get("message", "the request cannot be carried out"), (*where, "require", index, "message")
+                    ),
+                )
+                for index, item in enumerate(raw.get("require", []))
+            ),
         )
 
 

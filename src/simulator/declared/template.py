@@ -3,7 +3,8 @@
 A template is JSON-like data. In it:
 - a string `$a.b.c` is the value at that path of the context (None when any part is missing);
 - a string with `${a.b}` inside is text with those values interpolated;
-- a mapping with one `$`-key is a transform: `$map`, `$is`, `$time`, `$duration`, `$default`, `$count`, `$each`;
+- a mapping with one `$`-key is a transform: `$map`, `$is`, `$time`, `$duration`, `$default`, `$count`, `$each`,
+  `$lerp`;
 - a mapping key ending in `?` is left out when its value is None;
 - anything else is a literal (`$$` at the start of a string escapes a literal `$`).
 """
@@ -22,7 +23,7 @@ Compiled = Callable[[Context], Any]
 _INTERPOLATION = re.compile(r"\$\{([A-Za-z0-9_.@-]+)\}")
 TIME_FORMATS = ("iso", "iso_ms", "iso_us", "iso_offset", "epoch_s", "epoch_ms", "date")
 DURATION_FORMATS = ("seconds", "ms", "whole_seconds", "hms", "humanized")
-TRANSFORMS = ("$map", "$is", "$time", "$duration", "$default", "$count", "$each")
+TRANSFORMS = ("$map", "$is", "$time", "$duration", "$default", "$count", "$each", "$lerp")
 
 
 class TemplateError(ValueError):
@@ -270,6 +271,20 @@ def _compile_transform(raw: dict[str, Any], keys: list[str], time_style: str, pa
             raise TemplateError((*path, "as"), "$each needs `as`: the name each item has in `do`")
         body = compile_template(raw.get("do", f"${name}"), time_style, (*path, "do"))
         return lambda context: [body({**context, name: item}) for item in (source(context) or ())]
+    if kind == "$lerp":
+        # A number moving with the clock: `from` at 0 and `to` at 1 of the fraction the `$lerp` template gives
+        # (e.g. step.fraction: how much of the current timed step has passed), rounded to `round` digits.
+        start = compile_template(raw.get("from", 0), time_style, (*path, "from"))
+        end = compile_template(raw.get("to", 100), time_style, (*path, "to"))
+        digits = int(raw.get("round", 1))
+
+        def lerp(context: Context) -> Any:
+            at, low, high = _number(source(context)), _number(start(context)), _number(end(context))
+            if at is None or low is None or high is None:
+                return low if at is None else None
+            return round(low + (high - low) * min(max(at, 0.0), 1.0), digits)
+
+        return lerp
     if kind == "$count":
         return lambda context: len(source(context) or ())
     fallback_template = compile_template(raw.get("else"), time_style, (*path, "else"))

@@ -13,14 +13,13 @@ from starlette.datastructures import Headers
 
 from simulator.contract.operation import Operation
 from simulator.declared.actions import Renderer, build_handlers, create_record
-from simulator.declared.format import PHASES
 from simulator.declared.loader import ApiDeclarationError, Declaration, load_declaration
 from simulator.declared.model import DeclaredState, Record
 from simulator.declared.template import format_time
 from simulator.engine.retention import retain
 from simulator.engine.scenario import DURATION_SCHEMA, Scenario, ScenarioError, parse_duration
 from simulator.engine.session import Session
-from simulator.exchange import ApiError, Call, ErrorKind, Handler, HandlerTable, Reply, RunView
+from simulator.exchange import PHASES, ApiError, ErrorKind, HandlerTable, Reply, RunView
 from simulator.vendors.base import Vendor
 
 # The engine's neutral error kinds, grouped as an api.yaml's `errors` section names them.
@@ -146,6 +145,11 @@ class DeclaredVendor(Vendor):
         scheme, _, token = headers.get(declaration.auth_header or "authorization", "").partition(" ")
         return scheme.lower() in (declaration.auth_schemes or {"bearer"}) and token.strip() in tokens
 
+    def authenticate(self, headers: Headers, state: Any) -> Any:
+        """The declared credential header and scheme, checked before the request is read (as the vendors do)."""
+        check_credentials(self.declaration, headers)
+        return None
+
     # --- errors ---------------------------------------------------------------------------------------------
     def render_error(self, error: ApiError, operation: Operation | None) -> Reply:
         declaration = self.declaration
@@ -222,16 +226,6 @@ def check_credentials(declaration: Declaration, headers: Headers) -> None:
         raise ApiError(401, declaration.auth_message, kind=ErrorKind.UNAUTHORIZED, headers=challenge)
 
 
-def _guarded(declaration: Declaration, handler: Handler) -> Handler:
-    # Checked in the handler, after the request was read: the Vendor.authenticate hook does not know the operation,
-    # and a declared API may have public operations (a token endpoint).
-    async def handle(call: Call) -> Reply:
-        check_credentials(declaration, call.headers)
-        return await handler(call)
-
-    return handle
-
-
 def _ended(record: Record) -> bool:
     return not record.active
 
@@ -239,13 +233,12 @@ def _ended(record: Record) -> bool:
 def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> type[DeclaredVendor]:
     table = HandlerTable()
     for operation_id, handler in build_handlers(declaration).items():
-        public = declaration.operations[operation_id].public
-        table.operation(operation_id)(handler if public else _guarded(declaration, handler))
+        table.operation(operation_id)(handler)
     runs = [spec.run for spec in declaration.resources.values() if spec.run is not None]
     attributes = {
         "name": declaration.name,
         "title": declaration.title,
-        "spec_files": (str(declaration.document),),
+        "spec_files": tuple(str(path) for path in declaration.documents),
         "lifecycles": {run.kind: run.lifecycle for run in runs},
         "phases": {state: phase for run in runs for state, phase in run.phases.items() if phase in PHASES},
         "match_keys": frozenset().union(*(run.match_keys for run in runs)) if runs else frozenset({"name", "id"}),
@@ -254,6 +247,7 @@ def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> 
         "declaration": declaration,
         "scenario_dir": scenario_dir,
         "parser_rules": declaration.parser_rules,
+        "public_operations": frozenset(op_id for op_id, op in declaration.operations.items() if op.public),
     }
     return type(f"Declared[{declaration.name}]", (DeclaredVendor,), attributes)
 

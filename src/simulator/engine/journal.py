@@ -177,7 +177,7 @@ def contains(actual: Any, expected: Any) -> bool:
         return isinstance(actual, Mapping) and all(k in actual and contains(actual[k], v) for k, v in expected.items())
     if isinstance(expected, list):
         return (
-            isinstance(actual, list)
+            isinstance(actual, list | tuple)  # a reply object's tuple is the JSON array it is sent as
             and len(actual) == len(expected)
             and all(contains(a, e) for a, e in zip(actual, expected, strict=True))
         )

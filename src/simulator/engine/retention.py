@@ -30,6 +30,12 @@ class Expiry(Generic[V]):
     expired: Callable[[V, float], bool]
 
 
+def quiet(store: Store[Any, Any], now: float, limit: int, with_age: bool = True) -> bool:
+    """True when `retain` would do nothing now (no sweep due, store within its cap): a vendor can skip building its
+    callbacks."""
+    return store.quiet(now, limit, SWEEP_EVERY if with_age else None)
+
+
 def retain(
     store: Store[Any, V], now: float, limit: int, ended: Callable[[V], bool], expiry: Expiry[V] | None = None
 ) -> list[V]:

@@ -66,6 +66,14 @@ class Store(Generic[K, V]):
         self._trim_at = left + max(1, int(limit * slack)) if left > target else 0
         return dropped
 
+    def quiet(self, now: float, limit: int, every: float | None = None) -> bool:
+        """True when neither `trim(limit, ...)` nor (with `every`) `sweep_due(now, every)` has anything to do: the
+        per-request retention check then costs two comparisons."""
+        size = len(self._items)
+        if size > limit and size > getattr(self, "_trim_at", 0):
+            return False
+        return every is None or now - getattr(self, "_swept_at", 0.0) < every
+
     def sweep_due(self, now: float, every: float) -> bool:
         """True (and noted) when the last sweep was at least `every` seconds before `now`."""
         # A store restored from an older snapshot has no `_swept_at`.

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from simulator.control.api import ControlApi
 from simulator.declared.vendor import discover_declared, load_folder
 from simulator.server.dispatch import Dispatcher
-from simulator.server.middleware import FaultInjection, Journaling, SessionRouting
+from simulator.server.middleware import SessionRouting
 from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
 from simulator.server.watch import watching
@@ -34,9 +34,6 @@ class JobsimApp:
         self.dispatcher = Dispatcher(
             runtime.router, vendors, runtime.sessions, runtime.settings, runtime.handler_aliases, runtime.metrics
         )
-        faults = FaultInjection(
-            self.dispatcher, runtime.router, runtime.vendors, runtime.metrics, runtime.settings.max_body
-        )
         self.replicated: ReplicatedSessions | None = None
         settings = runtime.settings
         if settings.store is not None:
@@ -49,7 +46,7 @@ class JobsimApp:
             )
             runtime.deployment = self.replicated
         self._asgi: ASGIApp = SessionRouting(
-            Journaling(faults, runtime.metrics),
+            self.dispatcher,
             runtime.sessions,
             self.replicated,
             per_token=runtime.settings.session_per_token,

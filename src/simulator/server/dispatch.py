@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 from starlette.datastructures import Headers
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from simulator.contract.leniency import body_as_query
 from simulator.contract.operation import Operation, RequestProblem
 from simulator.contract.router import Router
 from simulator.exchange import NO_BODY, ApiError, Call, ErrorKind, Reply
+from simulator.server.fault_hooks import FaultHooks
 from simulator.server.metrics import Metrics
+from simulator.server.request import CONTEXT_SCOPE_KEY, RequestContext
 from simulator.server.sessions import Sessions
 from simulator.server.settings import Settings
-from simulator.server.wire import header, read_body, send_reply
+from simulator.server.wire import encode, header, send_reply
 from simulator.vendors.base import Vendor
 
 log = logging.getLogger("jobsim")
@@ -34,6 +37,10 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_JSON_DEPTH = 64
 SESSION_SCOPE_KEY = "jobsim.session"
 CONTROL_API = "jobsim"
+CONTROL_PREFIX = "/_sim"
+# Valid reply bodies kept to skip validating them again: small ones (a run, a job), a few megabytes in all.
+_VALID_BODY_MAX = 16 * 1024
+_VALID_BYTES = 4 * 1024 * 1024
 
 
 class ResponseContractError(AssertionError):
@@ -56,24 +63,86 @@ class Dispatcher:
         self.vendors = vendors
         self.sessions = sessions
         self.settings = settings
+        self.faults = FaultHooks({k: v for k, v in vendors.items() if k != CONTROL_API}, self.metrics)
+        # Reply bodies found valid, by operation, status and hash (insertion-ordered: the oldest goes first).
+        self._valid: dict[tuple[int, int, int], bytes] = {}
+        self._valid_size = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        reply = await self.handle(scope, receive)
+        """One pass: route, then the fault rules before the handler, the handler (request read and checked once),
+        the rules that look at the response, the reply; the journal and metrics record it from the same context."""
+        path = scope["path"]
+        if path.startswith(CONTROL_PREFIX):  # the control plane: no faults, not journaled, not counted
+            await self._send(scope, receive, send, await self.handle(scope, receive))
+            return
+        session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
+        ctx = scope[CONTEXT_SCOPE_KEY] = RequestContext(
+            scope, receive, session, self.router.match(scope["method"], path), self.settings.max_body
+        )
+        started = time.perf_counter()
+        try:
+            book = session.faults
+            rules = await self.faults.candidates(ctx, book) if book.rules else None
+            if rules and await self.faults.before(ctx, book, rules, send):
+                return
+            reply = await self.handle(scope, receive)
+            if getattr(reply.body, "asgi_stream", None) is not None:
+                await self._send(scope, receive, _status_recorder(ctx, send), reply)
+                return
+            encoded = ctx.encoded or encode(reply)
+            if rules and await self.faults.after(ctx, book, rules, reply, encoded, send):
+                return
+            ctx.status = reply.status
+            await send({"type": "http.response.start", "status": reply.status, "headers": encoded[1]})
+            await send({"type": "http.response.body", "body": encoded[0]})
+        finally:
+            self._record(ctx, started)
+
+    @staticmethod
+    async def _send(scope: Scope, receive: Receive, send: Send, reply: Reply) -> None:
         stream = getattr(reply.body, "asgi_stream", None)  # a body that sends itself, e.g. /_sim/events
         if stream is not None:
             await stream(scope, receive, send)
         else:
             await send_reply(send, reply)
 
+    def _record(self, ctx: RequestContext, started: float) -> None:
+        scope, session, match = ctx.scope, ctx.session, ctx.match
+        operation = match.operation.operation_id if match.operation else None
+        self.metrics.requests[(match.api or "-", operation or "-", ctx.status)] += 1
+        journal = session.journal
+        if journal.enabled:
+            journal.record(
+                {
+                    "time": session.clock.now(),
+                    "session": session.id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "query": scope["query_string"].decode("latin-1"),
+                    "headers": scope["headers"],  # redacted when first read
+                    "body": ctx.journal_body(),  # parsed when first read
+                    "status": ctx.status,
+                    "api": match.api,
+                    "operation": operation,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "fault": ctx.fault,
+                }
+            )
+
     async def handle(self, scope: Scope, receive: Receive) -> Reply:
-        """The reply for one request; the matched API and operationId are left in the scope for the journal."""
+        """The reply for one request, checked against its document; the route comes from the request's context."""
+        ctx = scope.get(CONTEXT_SCOPE_KEY)
+        if ctx is None:  # called on its own (the control plane, a test): a context of its own
+            session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
+            match = self.router.match(scope["method"], scope["path"])
+            ctx = scope[CONTEXT_SCOPE_KEY] = RequestContext(scope, receive, session, match, self.settings.max_body)
         method = scope["method"]
         path = scope["path"]
-        match = self.router.match(method, path)
+        match = ctx.match
+        session = ctx.session
         operation = match.operation
         vendor = self.vendors.get(match.api) if match.api else None
         scope["jobsim.api"] = match.api
-        session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
         if operation is None:
             return self._unmatched(vendor, method, path, match.allowed, session.clock.now())
         assert vendor is not None
@@ -89,7 +158,7 @@ class Dispatcher:
                         "this simulator needs its control token (X-Jobsim-Control-Token)",
                         kind=ErrorKind.UNAUTHORIZED,
                     )
-            else:
+            elif operation.operation_id not in vendor.public_operations:
                 if not vendor.accepts_token(headers, self.settings.auth_tokens):
                     raise ApiError(
                         401,
@@ -98,7 +167,7 @@ class Dispatcher:
                         headers={"WWW-Authenticate": f'Bearer realm="{vendor.name}"'},  # --auth-token: bearer only
                     )
                 caller = vendor.authenticate(headers, state)
-            path_values, query, body = await self._read(scope, receive, operation, vendor, match.path_values)
+            path_values, query, body = await self._read(ctx, operation, vendor, match.path_values)
             call = Call(
                 operation=operation,
                 session=session,
@@ -128,19 +197,20 @@ class Dispatcher:
             internal = ApiError(500, "jobsim: internal error", kind=ErrorKind.INTERNAL)
             reply = vendor.render_error(internal.stamp(path, session.clock.now()), operation)
         if self.settings.response_validation != "off":
-            reply = self._checked(reply, operation, vendor)
+            reply = self._checked(reply, operation, ctx)
         return reply
 
     async def _read(
-        self, scope: Scope, receive: Receive, operation: Operation, vendor: Vendor, raw_path: dict[str, str]
+        self, ctx: RequestContext, operation: Operation, vendor: Vendor, raw_path: dict[str, str]
     ) -> tuple[Any, Any, Any]:
         """The request's path values, query and body, each validated against the operation."""
+        scope = ctx.scope
         query_string = scope["query_string"]
         pairs = query_pairs(query_string.decode("latin-1")) if query_string else []
         if operation.rules.get_body_params and operation.body_schema is None and scope["method"] not in _BODY_METHODS:
             # The vendor reads a GET's parameters from a JSON body too (Databricks; Airflow's async hook sends them
             # so); the query string wins for a name given in both.
-            raw = await read_body(scope, receive, self.settings.max_body)
+            raw = await ctx.body()
             if raw.strip():
                 given = {name for name, _ in pairs}
                 pairs = [*pairs, *((name, value) for name, value in _body_params(scope, raw) if name not in given)]
@@ -154,7 +224,7 @@ class Dispatcher:
                 raise ApiError.from_problem(path_values)
         body: Any = NO_BODY
         if scope["method"] in _BODY_METHODS:
-            raw = await read_body(scope, receive, self.settings.max_body)
+            raw = await ctx.body()
             body = self._parse_body(scope, raw, operation, vendor)
         return path_values, query, body
 
@@ -226,19 +296,54 @@ class Dispatcher:
             return ""
         return f"; jobsim serves this API under {', '.join(sorted(mounts))}"
 
-    def _checked(self, reply: Reply, operation: Operation, vendor: Vendor) -> Reply:
+    def _checked(self, reply: Reply, operation: Operation, ctx: RequestContext) -> Reply:
+        """The reply if it honours the document, else (strict) a 500 that names the broken rule.
+
+        The reply is serialized here, once, for the wire too. A body whose exact bytes were already found valid for
+        this operation and status (a run read again in the same state) is not validated again: validity is a
+        function of the JSON, and equal bytes are equal JSON.
+        """
         if reply.media_type != "application/json":
             return reply
-        problem = operation.check_response(reply.status, reply.body, reply.body is not NO_BODY)
+        has_body = reply.body is not NO_BODY
+        seen = None
+        if has_body:
+            ctx.encoded = encoded = encode(reply)
+            payload = encoded[0]
+            seen = (id(operation), reply.status, hash(payload))
+            if self._valid.get(seen) == payload:  # the same bytes, compared whole: no digest to collide
+                return reply
+        problem = operation.check_response(reply.status, reply.body, has_body)
         if problem is None:
+            if seen is not None and len(payload) <= _VALID_BODY_MAX:
+                self._remember(seen, payload)
             return reply
         self.metrics.contract_violations += 1
         log.error("response breaks the API document: %s", problem)
         if self.settings.response_validation == "warn":
             return reply
+        ctx.encoded = None
         return Reply(
             500, {"error_code": "JOBSIM_CONTRACT_VIOLATION", "message": problem, "operation": operation.operation_id}
         )
+
+    def _remember(self, seen: tuple[int, int, int], payload: bytes) -> None:
+        valid = self._valid
+        previous = valid.pop(seen, None)
+        self._valid_size += len(payload) - (len(previous) if previous is not None else 0)
+        valid[seen] = payload
+        while self._valid_size > _VALID_BYTES:
+            oldest = next(iter(valid))
+            self._valid_size -= len(valid.pop(oldest))
+
+
+def _status_recorder(ctx: RequestContext, send: Send) -> Send:
+    async def recorded(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            ctx.status = message["status"]
+        await send(message)
+
+    return recorded
 
 
 def _body_params(scope: Scope, raw: bytes) -> list[tuple[str, str]]:

@@ -16,6 +16,9 @@ from simulator.server.protocol import JobsimHttpProtocol
 GRACEFUL_STOP_SECONDS = 3
 
 
+KEEP_ALIVE_SECONDS = 75  # above the 60 s idle timeout of common proxies and load balancers
+
+
 class JobsimServer(uvicorn.Server):
     def __init__(
         self,
@@ -36,6 +39,9 @@ class JobsimServer(uvicorn.Server):
             lifespan="on",
             http=JobsimHttpProtocol,
             timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
+            # Pooled clients (the SDKs, httpx, requests) reuse idle connections; uvicorn's 5 s default closes them
+            # while a busy client may be sending on one (a reset the client cannot tell from a server failure).
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
             ssl_certfile=str(tls_cert) if tls_cert else None,
             ssl_keyfile=str(tls_key) if tls_key else None,
         )

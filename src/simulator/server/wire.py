@@ -8,8 +8,9 @@ from starlette.types import Receive, Scope, Send
 from simulator.exchange import NO_BODY, ApiError, ErrorKind, Reply
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """The whole body, or ApiError 413 as soon as it is known to exceed `limit` (never reading past it)."""
+async def read_body(scope: Scope, receive: Receive, limit: int, chunks: list[bytes] | None = None) -> bytes:
+    """The whole body, or ApiError 413 as soon as it is known to exceed `limit` (never reading past it). The chunks
+    read go to `chunks` when given, so what was read before an error is still known."""
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
@@ -23,7 +24,8 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
                     kind=ErrorKind.TOO_LARGE,
                 )
             break
-    chunks: list[bytes] = []
+    if chunks is None:
+        chunks = []
     size = 0
     while True:
         message = await receive()
@@ -32,9 +34,9 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         if chunk:
             size += len(chunk)
+            chunks.append(chunk)
             if size > limit:
                 raise ApiError(413, f"Request body exceeds the limit of {limit} bytes", kind=ErrorKind.TOO_LARGE)
-            chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)

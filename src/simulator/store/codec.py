@@ -28,11 +28,15 @@ def items_of(runtime: Runtime, session: Session) -> Iterator[tuple[str, Any]]:
         if not dataclasses.is_dataclass(state):
             continue
         for spec in dataclasses.fields(state):
-            store = getattr(state, spec.name)
-            if isinstance(store, Store):
+            held = getattr(state, spec.name)
+            # A store per field (coded vendors), or a dict of stores by resource (declared APIs).
+            stores = {spec.name: held} if isinstance(held, Store) else {}
+            if isinstance(held, dict):
+                stores = {f"{spec.name}.{name}": store for name, store in held.items() if isinstance(store, Store)}
+            for where, store in stores.items():
                 for key, value in store._items.items():
                     kind = "i" if isinstance(key, int) else "s"
-                    yield f"{api}:{spec.name}:{kind}:{key}", value
+                    yield f"{api}:{where}:{kind}:{key}", value
 
 
 def base_context(runtime: Runtime, session: Session) -> dict[str, Any]:

@@ -74,6 +74,9 @@ class Vendor:
         scheme, _, token = value.partition(" ")
         return scheme.lower() == "bearer" and token.strip() in tokens
 
+    # Operations answered without credentials (a token endpoint): neither `accepts_token` nor `authenticate` runs.
+    public_operations: ClassVar[frozenset[str]] = frozenset()
+
     def authenticate(self, headers: Headers, state: Any) -> Any:
         """Who is calling (handed to the handler as `Call.caller`); raise a 401 ApiError for missing or wrong
         credentials. Called before the request is validated, so a caller without valid credentials learns nothing

@@ -26,7 +26,7 @@ import httpx
 from prefect import flow
 from prefect_databricks import DatabricksCredentials
 from prefect_databricks.flows import jobs_runs_submit_and_wait_for_completion
-from prefect_databricks.jobs import jobs_runs_cancel, jobs_runs_get
+from prefect_databricks.jobs import jobs_runs_cancel, jobs_runs_export, jobs_runs_get
 from prefect_databricks.models.jobs import NotebookTask, RunSubmitTaskSettings
 
 
@@ -66,7 +66,7 @@ def _submit_and_wait(base_url: str, token: str, cancel: bool = False) -> dict[st
 
     @flow
     async def pipeline() -> Any:
-        return await jobs_runs_submit_and_wait_for_completion(
+        outputs, metadata = await jobs_runs_submit_and_wait_for_completion(
             databricks_credentials=credentials,
             tasks=_tasks(),
             run_name="prefect-submit",
@@ -75,12 +75,21 @@ def _submit_and_wait(base_url: str, token: str, cancel: bool = False) -> dict[st
             return_metadata=True,
             job_submission_handler=handler,
         )
+        # runs/export is the one task of prefect-databricks on Jobs API 2.0
+        export = await jobs_runs_export(run_id=metadata["tasks"][0]["run_id"], databricks_credentials=credentials)
+        return outputs, metadata, export
 
     try:
-        outputs, metadata = asyncio.run(pipeline())
+        outputs, metadata, export = asyncio.run(pipeline())
     except Exception as error:
         return failure(error) | {"submitted": submitted}
-    return {"submitted": submitted, "outputs": outputs, "state": metadata["state"], "tasks": metadata["tasks"]}
+    return {
+        "submitted": submitted,
+        "outputs": outputs,
+        "state": metadata["state"],
+        "tasks": metadata["tasks"],
+        "export": export,
+    }
 
 
 def unknown(base_url: str, token: str) -> dict[str, Any]:

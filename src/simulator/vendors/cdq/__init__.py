@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 
 from starlette.datastructures import Headers
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
-from simulator.engine.retention import Expiry, retain
+from simulator.engine.retention import Expiry, quiet, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -34,6 +35,8 @@ class Cdq(Vendor):
     data_schema = DATA_SCHEMA
     handlers = handlers
     phases = lifecycle.PHASES
+    # CDQ runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> CdqState:
         return CdqState()
@@ -44,6 +47,8 @@ class Cdq(Vendor):
     def retain(self, state: Any, session: Session) -> None:
         """An ended job is kept until its `expiresAt` (createdAt + 30 days), and at most `max_runs` jobs."""
         now = session.now()
+        if quiet(state.jobs, now, session.max_runs):
+            return
 
         def ended(job: CdqJob) -> bool:
             observe(state, job, now)

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
 from simulator.engine.scenario import Scenario
@@ -30,6 +31,8 @@ class Dqops(Vendor):
     data_schema = DATA_SCHEMA
     handlers = handlers
     phases = lifecycle.PHASES
+    # DQOps runs on Spring Boot with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options=dict(options or {}))

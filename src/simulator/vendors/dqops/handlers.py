@@ -87,6 +87,7 @@ def _read(call: Call) -> Job | None:
     job = queue.find(state, call.path["jobId"])
     if job is not None:
         job.timeline.observe(now, read=True)
+        queue.touch(state, job)
         queue.sync(state, now)
     return job
 

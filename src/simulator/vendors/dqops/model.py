@@ -54,6 +54,10 @@ class DqopsState:
     last_sequence: int
     jobs: Store[int, Job] = field(default_factory=Store)
     active: dict[int, Job] = field(default_factory=dict)  # jobs whose end is not yet in the change feed
+    # The active jobs by when their timeline next moves (a heap; stale entries skipped), so `sync` looks only at
+    # jobs that are due. Derived from `active`: rebuilt when the two disagree.
+    due: list[tuple[float, int]] = field(default_factory=list)
+    due_at: dict[int, float] = field(default_factory=dict)
     finished: deque[Job] = field(default_factory=deque)  # ended jobs, oldest end first
     business_keys: dict[str, int] = field(default_factory=dict)
     changes: deque[Change] = field(default_factory=deque)

@@ -8,6 +8,7 @@ looks at a job or computes a snapshot. `retain` drops what the queue no longer k
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from typing import Any
@@ -41,6 +42,7 @@ def start_job(
     job = Job(job_id, kind, parameters, Timeline(JOB, plan.steps if plan else DEFAULT_PLAN, at), business_key)
     state.jobs.add(job_id, job)
     state.active[job_id] = job
+    touch(state, job)  # its first state goes into the feed at the next sync
     if business_key:
         state.business_keys[business_key] = job_id
     return job
@@ -78,6 +80,7 @@ def cancel(state: DqopsState, job: Job, now: float) -> None:
     sync(state, now)
     if job.timeline.state not in TERMINAL:
         job.timeline.interrupt(JOB.cancel_path, now)
+        touch(state, job)
         sync(state, now)
 
 
@@ -87,18 +90,60 @@ def sync(state: DqopsState, now: float) -> None:
     if state.scheduler_running:
         queue_cron_jobs(state, now)
     pending: list[tuple[float, int, int, Job]] = []
-    for job in list(state.active.values()):
+    moved: list[Job] = []
+    for job in _due_jobs(state, now):  # only jobs whose timeline can have moved: O(log n) each, not O(active)
         history = job.timeline.history
         job.timeline.observe(now)
         pending.extend((history[i][1], job.job_id, i, job) for i in range(job.recorded, len(history)))
         job.recorded = len(history)
+        moved.append(job)
     pending.sort(key=lambda item: item[:3])
     for _, _, index, job in pending:
         _record(state, job, index, now)
+    for job in moved:
+        if job.job_id in state.active:
+            _file(state, job, job.timeline.next_change_at())
     for job in {item[3].job_id: item[3] for item in pending}.values():
         job.signal.fire()
     if pending:
         state.feed_signal.fire()
+
+
+_NEVER = 1e300  # finite: snapshots are JSON
+
+
+def touch(state: DqopsState, job: Job) -> None:
+    """A job moved off the clock (a read, a cancel) or was just queued: the next sync looks at it."""
+    if job.job_id in state.active:
+        _file(state, job, -_NEVER)
+
+
+def _file(state: DqopsState, job: Job, when: float | None) -> None:
+    at = _NEVER if when is None else when
+    if state.due_at.get(job.job_id) != at:
+        state.due_at[job.job_id] = at
+        heapq.heappush(state.due, (at, job.job_id))
+        if len(state.due) > 4 * len(state.due_at) + 64:  # drop stale entries now and then
+            state.due = [(when_, job_id) for job_id, when_ in state.due_at.items()]
+            heapq.heapify(state.due)
+
+
+def _due_jobs(state: DqopsState, now: float) -> list[Job]:
+    """The active jobs whose timeline may have moved by `now`, taken out of the heap (sync files them again)."""
+    active, due_at = state.active, state.due_at
+    if len(due_at) != len(active):  # an older snapshot, or a path that did not file a job: rebuild
+        state.due_at = due_at = dict.fromkeys(active, -_NEVER)
+        state.due = [(-_NEVER, job_id) for job_id in active]
+    heap = state.due
+    out = []
+    while heap and heap[0][0] <= now:
+        when, job_id = heapq.heappop(heap)
+        if due_at.get(job_id) == when:
+            del due_at[job_id]
+            job = active.get(job_id)
+            if job is not None:
+                out.append(job)
+    return out
 
 
 def _record(state: DqopsState, job: Job, index: int, now: float) -> None:

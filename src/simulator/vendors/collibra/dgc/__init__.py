@@ -7,9 +7,10 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
-from simulator.engine.retention import retain
+from simulator.engine.retention import quiet, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -30,6 +31,8 @@ class CollibraDgc(ScenarioUsers, Vendor):
     data_schema = DATA_SCHEMA
     handlers = handlers
     phases = lifecycle.PHASES
+    # Collibra DGC (Core 2.0 and Jobs v1) runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> DgcState:
         return DgcState()
@@ -41,6 +44,8 @@ class CollibraDgc(ScenarioUsers, Vendor):
         """At most `max_runs` jobs, the oldest ended first; waiting, running and not yet visible jobs are never
         dropped. DGC documents no retention of jobs, so the cap is the only rule (docs/decisions.md)."""
         now = session.now()
+        if quiet(state.jobs, now, session.max_runs, with_age=False):
+            return
 
         def ended(job: DgcJob) -> bool:
             if job.created_at > now:

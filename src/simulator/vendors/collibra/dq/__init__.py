@@ -6,9 +6,10 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
-from simulator.engine.retention import retain
+from simulator.engine.retention import quiet, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
@@ -29,6 +30,8 @@ class CollibraDq(ScenarioUsers, Vendor):
     data_schema = DATA_SCHEMA
     handlers = handlers
     phases = lifecycle.PHASES
+    # Collibra Data Quality runs on Spring with Jackson (docs/decisions.md, "The vendor's parser").
+    parser_rules = JACKSON
 
     def new_state(self, session: Session) -> DqState:
         return DqState()
@@ -40,6 +43,8 @@ class CollibraDq(ScenarioUsers, Vendor):
         """At most `max_runs` runs, the oldest ended first. The Data Quality API documents no retention of job runs,
         so the cap is the only rule (docs/decisions.md)."""
         now = session.now()
+        if quiet(state.runs, now, session.max_runs, with_age=False):
+            return
 
         def ended(run: DqRun) -> bool:
             run.timeline.observe(now)
