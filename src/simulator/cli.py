@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
         return serve(args)
+    from simulator.declared.vendor import load_folder
     from simulator.server.app import create_app
 
     if args.command == "check":
@@ -172,14 +173,17 @@ def main(argv: list[str] | None = None) -> int:
         rest = [name for name in args.files if name not in declared]
         if not rest:
             return 1 if failed else 0
-        folders = tuple(Path(name).parent if Path(name).is_file() else Path(name) for name in declared)
-        try:
-            app = (
-                create_app(load_defaults=False, api_folders=folders) if not failed else create_app(load_defaults=False)
-            )
-        except (ScenarioError, ValueError, OSError) as exc:
-            print(f"FAIL {exc}")
-            return 1
+        # A scenario checks against the bundled APIs and the declared ones named here, or the one whose folder
+        # holds it (my-api/scenarios/x.yaml beside my-api/api.yaml).
+        folders = {Path(name).parent if Path(name).is_file() else Path(name) for name in declared}
+        folders |= {Path(n).parent.parent for n in rest if (Path(n).parent.parent / "api.yaml").is_file()}
+        app = create_app(load_defaults=False)
+        for folder in sorted(folders):
+            try:
+                vendor = load_folder(folder)
+            except (ScenarioError, ValueError, OSError):
+                continue  # reported above when named; a folder found beside a scenario is only a hint
+            app.runtime.vendors[vendor.name] = vendor()
         for name in rest:
             try:
                 scenario = app.runtime.parse(Path(name).read_text(encoding="utf-8"), name)

@@ -177,3 +177,21 @@ def test_check_accepts_the_bundled_and_example_apis() -> None:
     done = subprocess.run([sys.executable, "-m", "simulator", "check", *folders], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("ok   ") == len(folders)
+
+
+def test_check_finds_the_api_of_a_scenario_beside_its_api_yaml() -> None:
+    scenario = EXAMPLE / "scenarios" / "default.yaml"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "check",
+            str(scenario),
+            str(ROOT / "scenarios" / "airflow" / "failing.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"ok   {scenario}: api acme-exports, 1 plan(s)" in done.stdout
