@@ -18,6 +18,16 @@ JOURNAL_BODY_LIMIT = 64 * 1024
 _UNREAD: Any = object()
 
 
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})  # methods whose requests usually carry no body
+
+
+_BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
+
+
+def _announces_body(scope: Scope) -> bool:
+    return any(name in _BODY_HEADERS for name, _ in scope["headers"])
+
+
 class RequestContext:
     """What every step of one request shares: the session, the route, the body bytes (read on first need, so a
     request refused before its body matters never reads it) and what the journal records at the end."""
@@ -44,6 +54,9 @@ class RequestContext:
         if self.raw is None:
             if self.read_error is not None:
                 raise self.read_error
+            if self.scope["method"] in _BODILESS and not _announces_body(self.scope):
+                self.raw = b""  # HTTP/1.1: no Content-Length and no Transfer-Encoding is no body; nothing to await
+                return self.raw
             try:
                 self.raw = await read_body(self.scope, self.receive, self.limit, self.chunks)
             except ApiError as error:
