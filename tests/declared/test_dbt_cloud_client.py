@@ -186,5 +186,6 @@ def test_token_is_required(dbt: TlsServer) -> None:
 
 def test_a_token_naming_a_session_keeps_its_runs_apart(dbt: TlsServer) -> None:
     mine = dbt.json("job", "run", "--job-id", "70001", "--cause", "isolated", token="jobsim-session-dbt-ci")["data"]
-    assert [r["id"] for r in dbt.json("run", "list", token="jobsim-session-dbt-ci")["data"]][0] == mine["id"]
+    listed = dbt.json("run", "list", token="jobsim-session-dbt-ci")["data"]
+    assert listed[0]["id"] == mine["id"]  # newest first, in its own session
     assert mine["id"] not in {r["id"] for r in dbt.json("run", "list")["data"]}
