@@ -63,6 +63,9 @@ def test_sample_dags_are_listed_with_paging_and_tags(api: airflow.ApiClient) -> 
     assert {d.dag_id for d in first.dags}.isdisjoint(d.dag_id for d in second.dags)
     daily = dags.get_dags(tags=["daily"])
     assert {d.dag_id for d in daily.dags} == {"example_etl", "example_report"}
+    paused = dags.patch_dag("example_report", airflow.DAGPatchBody(is_paused=True))
+    assert paused.is_paused is True and dags.get_dag("example_report").is_paused is True
+    assert {d.dag_id for d in dags.get_dags(paused=True).dags} == {"example_paused", "example_report"}
     etl = dags.get_dag("example_etl")
     assert [tag.name for tag in etl.tags] == ["etl", "daily"]
     assert etl.is_paused is False and dags.get_dag("example_paused").is_paused is True

@@ -56,18 +56,18 @@ class TlsServer:
     host: str
     ca: Path
 
-    def cli(self, *args: str) -> Result:
+    def cli(self, *args: str, token: str = "dbtc_jobsim") -> Result:
         """`dbt-cloud ARGS` as a user runs it, in this process (click's runner) to save an interpreter start."""
         env = {
             "REQUESTS_CA_BUNDLE": str(self.ca),
             "DBT_CLOUD_HOST": self.host,
-            "DBT_CLOUD_API_TOKEN": "dbtc_jobsim",
+            "DBT_CLOUD_API_TOKEN": token,
             "DBT_CLOUD_ACCOUNT_ID": "1",
         }
         return CliRunner().invoke(dbt_cloud, list(args), env=env, catch_exceptions=False)
 
-    def json(self, *args: str) -> Any:
-        done = self.cli(*args)
+    def json(self, *args: str, token: str = "dbtc_jobsim") -> Any:
+        done = self.cli(*args, token=token)
         assert done.exit_code == 0, done.stderr
         return json.loads(done.stdout)
 
@@ -182,3 +182,10 @@ def test_unknown_run_and_job(dbt: TlsServer) -> None:
 def test_token_is_required(dbt: TlsServer) -> None:
     reply = httpx.get(f"{dbt.url}/api/v2/accounts/1/runs/", verify=dbt.verify)
     assert reply.status_code == 401 and reply.json()["status"]["user_message"] == "Invalid token."
+
+
+def test_a_token_naming_a_session_keeps_its_runs_apart(dbt: TlsServer) -> None:
+    mine = dbt.json("job", "run", "--job-id", "70001", "--cause", "isolated", token="jobsim-session-dbt-ci")["data"]
+    listed = dbt.json("run", "list", token="jobsim-session-dbt-ci")["data"]
+    assert listed[0]["id"] == mine["id"]  # newest first, in its own session
+    assert mine["id"] not in {r["id"] for r in dbt.json("run", "list")["data"]}

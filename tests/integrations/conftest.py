@@ -47,7 +47,15 @@ def slow(sim: Jobsim) -> Jobsim:
 @pytest.fixture
 def driver(
     request: pytest.FixtureRequest, sim: Jobsim, jobsim_url: str, tmp_path: Path
-) -> Callable[[str], dict[str, Any]]:
-    """`driver(case)` runs a case of the module's integration (module-level INTEGRATION) in the test's session."""
+) -> Callable[..., dict[str, Any]]:
+    """`driver(case)` runs a case of the module's integration (module-level INTEGRATION) in the test's session, named
+    by the path (`/s/<id>`) where the integration keeps a path (module-level SESSION_IN_PATH), else by the token;
+    `driver(case, in_path=False)` names it by the token anyway."""
     name = request.module.INTEGRATION
-    return lambda case: run_driver(name, case, jobsim_url, tmp_path, token=f"jobsim-session-{sim.session}")
+
+    def run(case: str, in_path: bool = getattr(request.module, "SESSION_IN_PATH", False)) -> dict[str, Any]:
+        if in_path:
+            return run_driver(name, case, sim.base_url, tmp_path)
+        return run_driver(name, case, jobsim_url, tmp_path, token=f"jobsim-session-{sim.session}")
+
+    return run

@@ -14,6 +14,7 @@ from tests.integrations.harness import FAILURE_MESSAGE
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 INTEGRATION = "dagster"
+SESSION_IN_PATH = True  # it keeps the path of its host: http://127.0.0.1:N/s/<session>
 
 
 @pytest.mark.parametrize("case", ["submit", "run-now"])
@@ -44,6 +45,14 @@ def test_wait_after_cancel_raises_databricks_error_and_the_run_ends_canceled(slo
 
 
 def test_an_unknown_run_is_resource_does_not_exist(sim, driver) -> None:
-    result = driver("unknown")
+    result = driver("unknown", in_path=False)
     assert result["error_type"] == "databricks.sdk.errors.platform.ResourceDoesNotExist"
+    assert result["error"] == "Run 987654321 does not exist."
+
+
+def test_behind_a_session_path_an_unknown_run_is_the_plain_invalid_parameter_error(sim, driver) -> None:
+    # The SDK maps "... does not exist." to ResourceDoesNotExist only on paths that start with /api/: behind
+    # /s/<session> a user sees the error class the 400 maps to by its code (pick the session by token to avoid it).
+    result = driver("unknown", in_path=True)
+    assert result["error_type"] == "databricks.sdk.errors.platform.InvalidParameterValue"
     assert result["error"] == "Run 987654321 does not exist."

@@ -13,6 +13,7 @@ from tests.integrations.harness import FAILURE_MESSAGE
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 INTEGRATION = "prefect"
+SESSION_IN_PATH = True  # databricks_instance may carry a path: 127.0.0.1:N/s/<session>
 
 
 def test_submit_and_wait_returns_the_notebook_outputs(sim, driver) -> None:

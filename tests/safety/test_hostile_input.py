@@ -90,7 +90,8 @@ APIS = [
         ("POST", "/rest/2.0/jobs/00000000-0000-4000-8000-000000000000/canceled"),
         ("GET", "/rest/2.0/jobs"),
         bodies={
-            "wrong type": ({"message": 5}, "message"),
+            # Jackson reads a number into a String ({"message": 5} is "5"), never an object.
+            "wrong type": ({"message": {"text": 5}}, "message"),
             "huge array": ({"message": [0] * HUGE}, "message"),
         },
         queries={
@@ -112,7 +113,8 @@ APIS = [
             "below int32": ({"check_search_filters": {"maxResults": -INT32 - 1}}, "maxResults"),
             "unknown enum": ({"check_search_filters": {"checkType": "hourly"}}, "checkType"),
             "wrong type": ({"check_search_filters": "all"}, "check_search_filters"),
-            "huge array": ({"check_search_filters": {"tags": [0] * HUGE}}, "tags"),
+            # Jackson reads numbers into Strings (tags [0, 0, ...] are "0"), never objects.
+            "huge array": ({"check_search_filters": {"tags": [{}] * HUGE}}, "tags"),
         },
         queries={
             "negative": ("waitTimeout=-1", "waitTimeout"),

@@ -81,8 +81,9 @@ class Replica:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> Replica:
-        command = [sys.executable, "-m", "simulator", "serve", "--store", self.store, "--replica", self.name]
-        command += ["--port", str(self.port), *self.args]
+        command = [sys.executable, "-m", "simulator", "serve", "--port", str(self.port), *self.args]
+        if self.store:  # "" for one process in memory
+            command += ["--store", self.store, "--replica", self.name]
         self.process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
@@ -106,7 +107,11 @@ class Replica:
             return ""
         if process.poll() is None:
             process.send_signal(sig)
-        out = process.communicate(timeout=30)[0]
+        try:
+            out = process.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            raise AssertionError(f"{self.name} did not stop within 30 s: {exc.output}") from None
         self.log.append(out)
         self.process = None
         return out
@@ -154,3 +159,43 @@ def haproxy(replicas: list[Replica], tmp: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def render_nginx(replicas: list[Replica], bind: str) -> str:
+    """deploy/nginx.conf as shipped, filled in as envsubst fills it, with as many `server` lines as replicas."""
+    lines = []
+    for line in (DEPLOY / "nginx.conf").read_text().splitlines():
+        if line.strip().startswith("server ${JOBSIM_"):
+            if "${JOBSIM_0}" in line:
+                lines += [line.replace("${JOBSIM_0}", r.address) for r in replicas]
+            continue
+        lines.append(line.replace("${JOBSIM_PROXY_BIND}", bind))
+    return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def nginx(replicas: list[Replica], tmp: Path) -> Iterator[str]:
+    """nginx with deploy/nginx.conf on a free port in front of `replicas`; yields its URL."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert Path(binary).exists(), "nginx is missing: run .ci/install-services"
+    port = free_port()
+    prefix = tmp / "nginx"
+    (prefix / "logs").mkdir(parents=True, exist_ok=True)
+    config = prefix / "nginx.conf"
+    config.write_text(render_nginx(replicas, f"127.0.0.1:{port}"))
+    process = subprocess.Popen(
+        [binary, "-p", str(prefix), "-c", str(config), "-g", f"daemon off; pid {prefix}/nginx.pid; error_log stderr;"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(lambda: httpx.get(f"{url}/_sim/health", timeout=1).status_code == 200, "nginx", process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+PROXIES = {"haproxy": haproxy, "nginx": nginx}

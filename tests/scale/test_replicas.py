@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -14,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 import redis
+import yaml
 
-from tests.scale.support import Replica, haproxy, redis_server, replicas
+from tests.scale.support import DEPLOY, PROXIES, Replica, haproxy, redis_server, replicas
 from tests.support import LONG_PLAN
 
 RUNS = "/api/2.2/jobs/runs"
@@ -115,6 +117,7 @@ def _observe(http: httpx.Client, session: str) -> dict[str, Any]:
     return {"journal": journal, "faults": faults, "runs": runs}
 
 
+@pytest.mark.slow
 def test_sigterm_restart_keeps_64_sessions_of_10_runs(clean_store: str) -> None:
     sessions = [f"pipeline-{i}" for i in range(64)]
     with replicas(clean_store, "r-a", args=("--no-defaults",)) as (a,):
@@ -156,8 +159,10 @@ def test_ids_handed_out_before_a_kill_are_never_issued_again(clean_store: str) -
     assert not set(first) & set(second), (first, second)
 
 
-def test_routing_through_haproxy_is_sticky_and_balanced(clean_store: str, tmp_path: Path) -> None:
-    with replicas(clean_store, "jobsim-0", "jobsim-1") as pair, haproxy(pair, tmp_path) as proxy:
+@pytest.mark.parametrize("proxy_kind", ["haproxy", "nginx"])
+def test_routing_through_the_proxy_is_sticky_and_balanced(clean_store: str, tmp_path: Path, proxy_kind: str) -> None:
+    basic_form = proxy_kind == "haproxy"  # nginx cannot decode HTTP Basic (deploy/nginx.conf)
+    with replicas(clean_store, "jobsim-0", "jobsim-1") as pair, PROXIES[proxy_kind](pair, tmp_path) as proxy:
         http = httpx.Client(base_url=proxy, timeout=30)
         owners: dict[str, str] = {}
         for i in range(200):
@@ -176,8 +181,14 @@ def test_routing_through_haproxy_is_sticky_and_balanced(clean_store: str, tmp_pa
         for i in range(200):
             session = f"route-{i}"
             basic = base64.b64encode(f"jobsim-session-{session}:pw".encode()).decode()
-            for credential in (f"Bearer jobsim-session-{session}", f"Basic {basic}"):
-                reply = http.get(f"{RUNS}/list", headers={"Authorization": credential})
+            credentials = [
+                {"Authorization": f"Bearer jobsim-session-{session}"},
+                {"X-API-KEY": f"jobsim-session-{session}"},
+            ]
+            if basic_form:
+                credentials.append({"Authorization": f"Basic {basic}"})
+            for credential in credentials:
+                reply = http.get(f"{RUNS}/list", headers=credential)
                 assert reply.status_code == 200, reply.text
                 assert reply.headers["X-Jobsim-Session"] == session
                 assert reply.headers["X-Jobsim-Replica"] == owners[session], (session, credential)
@@ -199,6 +210,7 @@ class _Poll(threading.Thread):
         self.status = reply.status_code
 
 
+@pytest.mark.slow
 def test_dqops_long_poll_through_the_proxy(
     clean_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -234,3 +246,21 @@ def test_dqops_long_poll_through_the_proxy(
         with capsys.disabled():
             print(f"long-poll answered {(poll.ended_at - stopped) * 1000:.0f} ms after SIGTERM of its replica")
         assert isinstance(owner, Replica)
+
+
+def test_the_kubernetes_proxy_configuration_is_valid_haproxy(tmp_path: Path) -> None:
+    """The ConfigMap's haproxy.cfg parses, and picks the session key with the same rules as deploy/haproxy.cfg."""
+    docs = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "jobsim.yaml").read_text()))
+    kinds = sorted(d["kind"] for d in docs)
+    assert kinds == ["ConfigMap", "Deployment", "Deployment", "Service", "Service", "Service", "StatefulSet"]
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]["haproxy.cfg"]
+    (tmp_path / "k8s.cfg").write_text(config)
+    checked = subprocess.run(
+        ["/usr/sbin/haproxy", "-c", "-f", str(tmp_path / "k8s.cfg")], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    def rules(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip().startswith(("http-request", "acl"))]
+
+    assert rules(config) == rules((DEPLOY / "haproxy.cfg").read_text())

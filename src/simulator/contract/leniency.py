@@ -22,6 +22,7 @@ import orjson
 _INT = re.compile(r"^[+-]?[0-9]+\Z")
 _NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _MAX_DIGITS = 100  # no documented number is longer; Python refuses int() beyond 4,300 digits
+_EXACT_FLOAT = 2.0**53
 _SCHEMA_REF = "#/components/schemas/"
 _SCALARS = frozenset({"integer", "number", "boolean", "string"})
 # Jackson's boolean deserializer reads these spellings of a JSON string as a boolean.
@@ -206,7 +207,9 @@ def apply(rules: ParserRules, shape: Shape, value: Any) -> Any:
             return _JACKSON_BOOLEANS.get(value, value)
         return value
     if isinstance(value, float):
-        if "integer" in shape.kinds and "number" not in shape.kinds and math.isfinite(value):
+        # Only a float that holds its integer exactly (below 2^53): a bigger one is what a JSON number beyond int64
+        # became when it was parsed, and both parsers refuse those as out of range.
+        if "integer" in shape.kinds and "number" not in shape.kinds and abs(value) < _EXACT_FLOAT:
             if value.is_integer() and (rules.numbers_as_strings or rules.scalar_coercion):
                 return int(value)  # protobuf JSON and Jackson both read 600.0 as 600
             if rules.scalar_coercion:

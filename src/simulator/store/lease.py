@@ -18,6 +18,11 @@ def lease_key(session_id: str) -> str:
     return f"{PREFIX}:lease:{session_id}"
 
 
+def wanted_key(session_id: str) -> str:
+    """Set (with a TTL) by a replica refused a session: the holder frees it as soon as its own requests stop."""
+    return f"{PREFIX}:want:{session_id}"
+
+
 def fence_key(session_id: str) -> str:
     return f"{PREFIX}:fence:{session_id}"
 
@@ -47,14 +52,35 @@ def session_keys(session_id: str) -> list[str]:
         journal_key(session_id),
         ids_key(session_id),
         SESSIONS,
+        fence_key(session_id),
     ]
 
 
-# KEYS: lease, head, items, journal, ids, sessions.
+# Is the lease (KEYS[a]) still `holder`? A lease that lapsed (the holder was too busy to renew it in time) while no
+# other replica took the session since (the fence counter is still the holder's token) is taken again: nobody else
+# can have written in between, since every taker first increments the fence counter.
+_HOLDS = """
+local function holds(lease, fence, holder, ttl)
+  local current = redis.call('GET', lease)
+  if current == holder then return true end
+  if current then return false end
+  local token = string.match(holder, '|(%d+)$')
+  if token and redis.call('GET', fence) == token then
+    redis.call('SET', lease, holder, 'PX', ttl)
+    return true
+  end
+  return false
+end
+"""
+
+
+# KEYS: lease, head, items, journal, ids, sessions, fence.
 # ARGV: holder, session id, head ('' = keep), replace_items (0/1), n_set, n_set x (name, value), n_del, n_del x name,
-#       n_journal, n_journal x entry, journal_keep, n_ids, n_ids x (kind, ceiling), drop (0/1).
-SAVE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+#       n_journal, n_journal x entry, journal_keep, n_ids, n_ids x (kind, ceiling), lease ms, drop (0/1).
+SAVE = (
+    _HOLDS
+    + """
+if not holds(KEYS[1], KEYS[7], ARGV[1], ARGV[#ARGV - 1]) then return 0 end
 local i = 3
 local head = ARGV[i]; i = i + 1
 local replace = ARGV[i]; i = i + 1
@@ -78,14 +104,18 @@ for _ = 1, n do redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1]); i = i + 2 end
 redis.call('SADD', KEYS[6], ARGV[2])
 return 1
 """
+)
 
-# KEYS: leases; ARGV: the holder value of each, then the TTL in ms. Returns 1/0 per lease (0: lost).
-RENEW = """
+# KEYS: lease and fence of each session, in pairs; ARGV: the holder value of each, then the TTL in ms.
+# Returns 1/0 per session (0: lost).
+RENEW = (
+    _HOLDS
+    + """
 local ttl = ARGV[#ARGV]
 local out = {}
-for i = 1, #KEYS do
-  if redis.call('GET', KEYS[i]) == ARGV[i] then
-    redis.call('PEXPIRE', KEYS[i], ttl)
+for i = 1, #KEYS / 2 do
+  if holds(KEYS[2 * i - 1], KEYS[2 * i], ARGV[i], ttl) then
+    redis.call('PEXPIRE', KEYS[2 * i - 1], ttl)
     out[i] = 1
   else
     out[i] = 0
@@ -93,6 +123,7 @@ for i = 1, #KEYS do
 end
 return out
 """
+)
 
 # KEYS: lease; ARGV: holder. Deletes the lease only while it is still ours.
 RELEASE = """

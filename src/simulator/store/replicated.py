@@ -34,9 +34,11 @@ from simulator.store import codec, lease
 log = logging.getLogger("jobsim")
 
 ID_BLOCK = 1000  # ids reserved ahead per counter; a new block is reserved when half of the last one is used
-QUIET_AFTER = 3  # saves an item stayed the same before it is compared only every RECHECK_EVERY saves
-RECHECK_EVERY = 8
+QUIET_AFTER = 2  # saves an item stayed the same before it is compared only every RECHECK_EVERY saves
+RECHECK_EVERY = 32
 REPLICA_HEADER = b"x-jobsim-replica"  # on every answer: which replica served it
+WANTED_IDLE_SECONDS = 1.0  # no request for this long: a session another replica asked for is handed to it
+STOP_SECONDS = 5.0  # longest wait for one step of the shutdown (a stuck Redis must not keep the pod from stopping)
 SLICE_SECONDS = 0.01  # longest stretch of encoding or decoding before the event loop gets a turn
 
 
@@ -92,6 +94,9 @@ class Held:
     dirty: bool = True
     saves: int = 0
     in_flight: int = 0  # requests of the session being answered now (long-polls, event streams)
+    # When the oldest answer not yet covered by a save was sent (None: all saved); see `before_answer`.
+    unsaved_since: float | None = None
+    saving: asyncio.Lock = field(default_factory=asyncio.Lock)
     used_at: float = field(default_factory=time.monotonic)  # when its last request began
 
 
@@ -111,22 +116,23 @@ class ReplicatedSessions:
         self._reserving = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._redis: aioredis.Redis | None = None
-        self._save: Any = None
+        self._save_script: Any = None
         self._renew: Any = None
         self._release: Any = None
         self.saves_refused = 0
 
     # --- life ----------------------------------------------------------------------------------------------------
     async def start(self) -> None:
-        self._redis = aioredis.from_url(self.url)
+        self._redis = aioredis.from_url(self.url, socket_timeout=10, socket_connect_timeout=5)
         await self._redis.ping()
-        self._save = self._redis.register_script(lease.SAVE)
+        self._save_script = self._redis.register_script(lease.SAVE)
         self._renew = self._redis.register_script(lease.RENEW)
         self._release = self._redis.register_script(lease.RELEASE)
         await self._restore_metrics()
         await self._publish()
         self._tasks = [
-            asyncio.create_task(self._every(self.save_interval, self._save_all)),
+            # Twice per interval, so what was acknowledged is in Redis within one interval, the save's time included.
+            asyncio.create_task(self._every(self.save_interval / 2, self._save_all)),
             asyncio.create_task(self._every(self.lease_ms / 3000, self._renew_all)),
         ]
         log.info("replica %s: sessions kept in %s", self.replica, self.url)
@@ -135,22 +141,20 @@ class ReplicatedSessions:
         """Save every held session in full, hand its lease back, and close (the server is stopping)."""
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
         for session_id in list(self.held):
             try:
-                await self.save(session_id, final=True)
+                await asyncio.wait_for(self.save(session_id, final=True), STOP_SECONDS)
                 held = self.held.pop(session_id, None)
                 if held is not None:
                     await self._release(keys=[lease.lease_key(session_id)], args=[held.holder])
             except Exception:
                 log.exception("replica %s: could not save session %s", self.replica, session_id)
-        await self._publish()
-        redis = self._redis
-        assert redis is not None
-        await redis.delete(lease.REPLICA_ALIVE + self.replica)
-        await redis.aclose()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._publish(), STOP_SECONDS)
+            await asyncio.wait_for(self.redis.delete(lease.REPLICA_ALIVE + self.replica), STOP_SECONDS)
+        await self.redis.aclose()
 
     @property
     def redis(self) -> aioredis.Redis:
@@ -172,10 +176,21 @@ class ReplicatedSessions:
         return self.runtime.sessions.get(session_id)
 
     async def before_answer(self, session_id: str) -> None:
-        """Reserve ids in Redis before a response that may carry them is sent."""
+        """Before a response is sent: reserve the ids it may carry in Redis, and hold it while the session has
+        answers older than half a save interval that no save covers yet (the saves lag: a busy or shared CPU), so
+        that whatever was acknowledged is in Redis within one save interval."""
         held = self.held.get(session_id)
         if held is None:
             return
+        now = time.monotonic()
+        if held.unsaved_since is None:
+            held.unsaved_since = now
+        elif now - held.unsaved_since > self.save_interval / 2:
+            await self.save(session_id)
+            if self.held.get(session_id) is not held:
+                raise SessionUnavailable(session_id, 1)
+            if held.unsaved_since is None:
+                held.unsaved_since = now
         counters = self.runtime.sessions.get(session_id).ids._next
         ceilings = held.ceilings
         for kind, value in counters.items():
@@ -269,7 +284,8 @@ class ReplicatedSessions:
             pipe = redis.pipeline(transaction=False)
             pipe.pttl(lease.lease_key(session_id))
             pipe.get(lease.lease_key(session_id))
-            ttl, other = await pipe.execute()
+            pipe.set(lease.wanted_key(session_id), self.replica, px=self.lease_ms)
+            ttl, other, _ = await pipe.execute()
             raise SessionUnavailable(
                 session_id, max(1, math.ceil(max(ttl, 0) / 1000)), other.decode() if other else None
             )
@@ -338,6 +354,19 @@ class ReplicatedSessions:
         """Write what changed in the session since its last save (everything when `final`); False if fenced off."""
         held = self.held.get(session_id)
         if held is None:
+            return False
+        async with held.saving:
+            covered, held.unsaved_since = held.unsaved_since, None
+            try:
+                return await self._save_now(session_id, held, final)
+            except BaseException:
+                held.dirty = True
+                if covered is not None:
+                    held.unsaved_since = min(covered, held.unsaved_since or covered)
+                raise
+
+    async def _save_now(self, session_id: str, held: Held, final: bool) -> bool:
+        if self.held.get(session_id) is not held:
             return False
         runtime = self.runtime
         sessions = runtime.sessions
@@ -431,8 +460,8 @@ class ReplicatedSessions:
         args.append(len(ids))
         for kind, ceiling in ids.items():
             args += [kind, ceiling]
-        args.append("1" if drop else "0")
-        if await self._save(keys=lease.session_keys(session_id), args=args):
+        args += [self.lease_ms, "1" if drop else "0"]
+        if await self._save_script(keys=lease.session_keys(session_id), args=args):
             return True
         self.saves_refused += 1
         log.warning("replica %s: lost the lease of session %s; unsaved changes dropped", self.replica, session_id)
@@ -450,8 +479,25 @@ class ReplicatedSessions:
             sessions.drop(session_id)
 
     async def _save_all(self) -> None:
-        idle_before = time.monotonic() - self.lease_ms / 1000
-        for session_id in list(self.held):
+        now = time.monotonic()
+        idle_before = now - self.lease_ms / 1000
+        if self.held:
+            # A session another replica asked for (the proxy now sends its requests there) is freed as soon as none
+            # came here for a while, rather than after a whole lease period.
+            ids = list(self.held)
+            wanted = await self.redis.mget([lease.wanted_key(sid) for sid in ids])
+            for session_id, by in zip(ids, wanted, strict=True):
+                held = self.held.get(session_id)
+                if (
+                    by is not None
+                    and _text(by) != self.replica
+                    and held is not None
+                    and held.in_flight <= 0
+                    and held.used_at < now - WANTED_IDLE_SECONDS
+                ):
+                    held.used_at = idle_before - 1  # hand it back below
+        # Oldest unsaved answers first.
+        for session_id in sorted(self.held, key=lambda sid: self.held[sid].unsaved_since or float("inf")):
             held = self.held.get(session_id)
             try:
                 if held is not None and held.in_flight <= 0 and held.used_at < idle_before:
@@ -484,7 +530,7 @@ class ReplicatedSessions:
         held = list(self.held.items())
         if not held:
             return
-        keys = [lease.lease_key(sid) for sid, _ in held]
+        keys = [key for sid, _ in held for key in (lease.lease_key(sid), lease.fence_key(sid))]
         kept = await self._renew(keys=keys, args=[h.holder for _, h in held] + [self.lease_ms])
         for (session_id, was), still in zip(held, kept, strict=True):
             if not still and self.held.get(session_id) is was:
@@ -492,8 +538,12 @@ class ReplicatedSessions:
                 self._give_up(session_id)
 
     async def _every(self, seconds: float, job: Any) -> None:
+        """Run `job` every `seconds`, start to start (a slow run shortens the next wait, never delays the cadence)."""
+        began = time.monotonic()
         while True:
-            await asyncio.sleep(seconds)
+            began += seconds
+            await asyncio.sleep(max(0.0, began - time.monotonic()))
+            began = max(began, time.monotonic() - seconds)
             try:
                 await job()
             except asyncio.CancelledError:
