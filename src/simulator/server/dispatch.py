@@ -149,7 +149,7 @@ class Dispatcher:
         scope["jobsim.operation"] = operation.operation_id
         try:
             state = session.states.get(operation.api)
-            headers = Headers(scope=scope)
+            headers = Headers(raw=scope["headers"])  # the server's list as it is (uvicorn gives a list)
             caller = None
             if match.api == CONTROL_API:
                 if self.settings.control_token and not _has_control_token(scope, self.settings.control_token):
