@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -41,6 +42,7 @@ CONTROL_PREFIX = "/_sim"
 # Valid reply bodies kept to skip validating them again: small ones (a run, a job), a few megabytes in all.
 _VALID_BODY_MAX = 16 * 1024
 _VALID_BYTES = 4 * 1024 * 1024
+_VALID_ENTRIES = 4096
 
 
 class ResponseContractError(AssertionError):
@@ -65,7 +67,7 @@ class Dispatcher:
         self.settings = settings
         self.faults = FaultHooks({k: v for k, v in vendors.items() if k != CONTROL_API}, self.metrics)
         # Reply bodies found valid, by operation, status and hash (insertion-ordered: the oldest goes first).
-        self._valid: dict[tuple[int, int, int], bytes] = {}
+        self._valid: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
         self._valid_size = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -149,7 +151,7 @@ class Dispatcher:
         scope["jobsim.operation"] = operation.operation_id
         try:
             state = session.states.get(operation.api)
-            headers = Headers(scope=scope)
+            headers = Headers(raw=scope["headers"])  # the server's list as it is (uvicorn gives a list)
             caller = None
             if match.api == CONTROL_API:
                 if self.settings.control_token and not _has_control_token(scope, self.settings.control_token):
@@ -329,12 +331,12 @@ class Dispatcher:
 
     def _remember(self, seen: tuple[int, int, int], payload: bytes) -> None:
         valid = self._valid
-        previous = valid.pop(seen, None)
+        previous = valid.pop(seen, None)  # (an OrderedDict: dropping the oldest stays O(1) however long it churns)
         self._valid_size += len(payload) - (len(previous) if previous is not None else 0)
-        valid[seen] = payload
-        while self._valid_size > _VALID_BYTES:
-            oldest = next(iter(valid))
-            self._valid_size -= len(valid.pop(oldest))
+        # A copy of its own size: orjson's buffer behind `payload` can be several kilobytes for a few bytes of JSON.
+        valid[seen] = bytes(memoryview(payload))
+        while self._valid_size > _VALID_BYTES or len(valid) > _VALID_ENTRIES:
+            self._valid_size -= len(valid.popitem(last=False)[1])
 
 
 def _status_recorder(ctx: RequestContext, send: Send) -> Send:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ _ECHOED = (
 )
 
 
+@functools.lru_cache(maxsize=8192)  # a job shows the same few moments on every read; strftime is slow
 def iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ def ms(at: float) -> int:
     return round(at * 1000)
 
 
+@functools.lru_cache(maxsize=8192)  # a job shows the same few moments on every read; strftime is slow
 def iso(at: float) -> str:
     """ISO-8601 UTC with milliseconds (createdAt): 2026-11-25T10:00:00.000Z."""
     millis = ms(at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ def _ms(seconds: float) -> int:
     return int(seconds * 1000)
 
 
+@functools.lru_cache(maxsize=8192)  # a job shows the same few moments on every read; strftime is slow
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
