@@ -95,7 +95,7 @@ def warm(targets: list[tuple[str, list[str]]]) -> None:
     load(targets, 1.0)
 
 
-def loop_pause(store: str) -> float:
+def loop_pause(store: str) -> tuple[float, float]:
     """The longest event-loop stall (ms) while a 1,000-run Databricks session is saved, first in full then after
     ten new runs, measured by a 1 ms ticker in the same loop."""
     import httpx
@@ -111,17 +111,20 @@ def loop_pause(store: str) -> float:
         async with httpx.AsyncClient(transport=transport, base_url="http://jobsim") as client:
             for _ in range(1000):
                 await client.post("/s/big/api/2.2/jobs/runs/submit", content=SUBMIT)
-            worst = 0.0
+            worst = worst_cpu = 0.0
             stop = False
 
             async def ticker() -> None:
-                nonlocal worst
-                last = time.perf_counter()
+                # Wall time between ticks includes the OS giving the CPU to other processes (a shared machine);
+                # the process's CPU time between ticks is the loop's own work in one stretch.
+                nonlocal worst, worst_cpu
+                last, last_cpu = time.perf_counter(), time.process_time()
                 while not stop:
                     await asyncio.sleep(0.001)
-                    now = time.perf_counter()
+                    now, cpu = time.perf_counter(), time.process_time()
                     worst = max(worst, now - last - 0.001)
-                    last = now
+                    worst_cpu = max(worst_cpu, cpu - last_cpu)
+                    last, last_cpu = now, cpu
 
             task = asyncio.create_task(ticker())
             await asyncio.sleep(0.01)
@@ -132,7 +135,7 @@ def loop_pause(store: str) -> float:
             stop = True
             await task
         await replicated.stop()
-        return worst * 1000
+        return worst * 1000, worst_cpu * 1000
 
     return asyncio.run(main())
 
@@ -198,7 +201,10 @@ def main() -> None:
         f"{stored['p50']:.2f} ms with --store redis ({(stored['p50'] / base['p50'] - 1) * 100:+.0f}%); "
         f"p99 {base['p99']:.2f} / {stored['p99']:.2f} ms; achieved {base['rps']:.0f} / {stored['rps']:.0f} req/s"
     )
-    print(f"longest event-loop pause while a 1,000-run session is saved: {pause:.1f} ms")
+    print(
+        f"longest event-loop pause while a 1,000-run session is saved: {pause[0]:.1f} ms wall, "
+        f"{pause[1]:.1f} ms of the process's own CPU"
+    )
 
 
 if __name__ == "__main__":

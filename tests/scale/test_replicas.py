@@ -118,7 +118,7 @@ def _observe(http: httpx.Client, session: str) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-def test_sigterm_restart_keeps_64_sessions_of_10_runs(clean_store: str) -> None:
+def test_sigterm_restart_keeps_64_sessions_of_10_runs(clean_store: str, capsys: pytest.CaptureFixture[str]) -> None:
     sessions = [f"pipeline-{i}" for i in range(64)]
     with replicas(clean_store, "r-a", args=("--no-defaults",)) as (a,):
         http = httpx.Client(base_url=a.url, timeout=30)
@@ -141,6 +141,8 @@ def test_sigterm_restart_keeps_64_sessions_of_10_runs(clean_store: str) -> None:
     states = collections.Counter((state, result) for v in after.values() for _, state, result in v["runs"].values())
     assert len(states) >= 3, states  # mixed: pending, cancelled, succeeded
     drift = abs((clock_after - clock_before) - (wall_after - wall_before))
+    with capsys.disabled():
+        print(f"\nSIGTERM restart: {found}/640 runs back, states {dict(states)}, clock drift {drift * 1000:.0f} ms")
     assert drift < 0.5, drift
 
 
@@ -264,3 +266,24 @@ def test_the_kubernetes_proxy_configuration_is_valid_haproxy(tmp_path: Path) -> 
         return [line.strip() for line in text.splitlines() if line.strip().startswith(("http-request", "acl"))]
 
     assert rules(config) == rules((DEPLOY / "haproxy.cfg").read_text())
+
+
+def test_sessions_health_and_metrics_answer_for_the_whole_deployment(clean_store: str) -> None:
+    with replicas(clean_store, "r-a", "r-b", args=("--no-defaults", "--save-interval", "0.2")) as (a, b):
+        submit(httpx.Client(base_url=a.url), "on-a", "one")
+        submit(httpx.Client(base_url=b.url), "on-b", "two")
+        deadline = time.monotonic() + 10
+        while True:
+            metrics = httpx.get(f"{a.url}/_sim/metrics").text
+            if 'session="on-b"' in metrics:
+                break
+            assert time.monotonic() < deadline, metrics[-2000:]
+            time.sleep(0.2)
+        assert 'jobsim_runs{session="on-a",api="databricks"' in metrics
+        assert 'jobsim_requests_total{api="databricks",operation="jobsSubmit",status="200"} 2' in metrics
+        for replica in (a, b):
+            listed = httpx.get(f"{replica.url}/_sim/sessions").json()["sessions"]
+            assert {"on-a", "on-b"} <= set(listed)
+            health = httpx.get(f"{replica.url}/_sim/health").json()
+            assert health["replica"] == replica.name and health["replicas"] == ["r-a", "r-b"]
+            assert health["store"] == "redis" and health["sessions"] >= 2

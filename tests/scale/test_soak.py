@@ -19,7 +19,7 @@ from tests.scale.support import haproxy, redis_server, replicas
 
 RUNS = "/api/2.2/jobs/runs"
 TASKS = [{"task_key": "t", "notebook_task": {"notebook_path": "/x"}}]
-SAVE_INTERVAL = 0.5
+SAVE_INTERVAL = 1.0  # the default
 LEASE_SECONDS = 6.0
 SESSIONS = [f"soak-{i}" for i in range(16)]
 LOAD_SECONDS = 60.0

@@ -37,6 +37,9 @@ ID_BLOCK = 1000  # ids reserved ahead per counter; a new block is reserved when 
 QUIET_AFTER = 2  # saves an item stayed the same before it is compared only every RECHECK_EVERY saves
 RECHECK_EVERY = 32
 REPLICA_HEADER = b"x-jobsim-replica"  # on every answer: which replica served it
+SAVES_AT_ONCE = 16
+PUBLISH_EVERY = 10  # save cycles (half intervals) between two publications of this replica's metrics
+BACKPRESSURE_AFTER = 0.75  # of a save interval; saves run every half interval
 WANTED_IDLE_SECONDS = 1.0  # no request for this long: a session another replica asked for is handed to it
 STOP_SECONDS = 5.0  # longest wait for one step of the shutdown (a stuck Redis must not keep the pod from stopping)
 SLICE_SECONDS = 0.01  # longest stretch of encoding or decoding before the event loop gets a turn
@@ -114,12 +117,14 @@ class ReplicatedSessions:
         self.held: dict[str, Held] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._reserving = asyncio.Lock()
+        self._encoding = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._redis: aioredis.Redis | None = None
         self._save_script: Any = None
         self._renew: Any = None
         self._release: Any = None
         self.saves_refused = 0
+        self._cycles = 0
 
     # --- life ----------------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -177,15 +182,16 @@ class ReplicatedSessions:
 
     async def before_answer(self, session_id: str) -> None:
         """Before a response is sent: reserve the ids it may carry in Redis, and hold it while the session has
-        answers older than half a save interval that no save covers yet (the saves lag: a busy or shared CPU), so
-        that whatever was acknowledged is in Redis within one save interval."""
+        answers older than 3/4 of a save interval that no save covers yet (saves run every half interval, so this
+        happens only when they lag: a busy or shared CPU), so what was acknowledged is in Redis within an interval."""
         held = self.held.get(session_id)
         if held is None:
             return
         now = time.monotonic()
+        held.dirty = True  # what this request changed is saved by the next save, even one begun while it ran
         if held.unsaved_since is None:
             held.unsaved_since = now
-        elif now - held.unsaved_since > self.save_interval / 2:
+        elif now - held.unsaved_since > self.save_interval * BACKPRESSURE_AFTER:
             await self.save(session_id)
             if self.held.get(session_id) is not held:
                 raise SessionUnavailable(session_id, 1)
@@ -356,16 +362,17 @@ class ReplicatedSessions:
         if held is None:
             return False
         async with held.saving:
-            covered, held.unsaved_since = held.unsaved_since, None
+            covered: list[float | None] = [None]  # the answers this save covers: the oldest one's time
             try:
-                return await self._save_now(session_id, held, final)
+                return await self._save_now(session_id, held, final, covered)
             except BaseException:
                 held.dirty = True
-                if covered is not None:
-                    held.unsaved_since = min(covered, held.unsaved_since or covered)
+                oldest = covered[0]
+                if oldest is not None:
+                    held.unsaved_since = min(oldest, held.unsaved_since or oldest)
                 raise
 
-    async def _save_now(self, session_id: str, held: Held, final: bool) -> bool:
+    async def _save_now(self, session_id: str, held: Held, final: bool, covered: list[float | None]) -> bool:
         if self.held.get(session_id) is not held:
             return False
         runtime = self.runtime
@@ -383,33 +390,41 @@ class ReplicatedSessions:
         if not (held.dirty or replaced or held.saves % RECHECK_EVERY == 0):
             return True
         held.dirty = False
-        items = dict(codec.items_of(runtime, session))
-        head = codec.encode_head(runtime, session, items)
-        head["clean"] = final
-        changed: dict[str, bytes] = {}
-        hashes, quiet, saves = held.hashes, held.quiet, held.saves
-        started = time.perf_counter()
-        for name, value in items.items():
-            if (
-                not replaced
-                and quiet.get(name, 0) >= QUIET_AFTER
-                and name in hashes
-                and (hash(name) + saves) % RECHECK_EVERY
-            ):
-                continue
-            data = orjson.dumps(codec.encode_item(runtime, session, value))
-            if replaced or hashes.get(name) != hash(data):
-                changed[name] = data
-                quiet[name] = 0
-            else:
-                quiet[name] = quiet.get(name, 0) + 1
-            if not final and time.perf_counter() - started > SLICE_SECONDS:
-                await asyncio.sleep(0)
-                started = time.perf_counter()
-        gone = [name for name in hashes if name not in items]
-        entries = codec.entries_after(session.journal, 0 if replaced else held.journal_seq)
-        journal = [orjson.dumps(codec.journal_entry(e)) for e in entries[-runtime.settings.journal_size :]]
-        ids = dict(session.ids._next) if final else {}
+        # One session encodes at a time (oldest unsaved first); its write to Redis overlaps the next encoding.
+        async with self._encoding:
+            covered[0], held.unsaved_since = held.unsaved_since, None  # what was answered by now is encoded below
+            items = dict(codec.items_of(runtime, session))
+            head = codec.encode_head(runtime, session, items)
+            head["clean"] = final
+            changed: dict[str, bytes] = {}
+            hashes, quiet, saves = held.hashes, held.quiet, held.saves
+            started = time.perf_counter()
+            for name, value in items.items():
+                if (
+                    not replaced
+                    and quiet.get(name, 0) >= QUIET_AFTER
+                    and name in hashes
+                    and (hash(name) + saves) % RECHECK_EVERY
+                ):
+                    continue
+                data = orjson.dumps(codec.encode_item(runtime, session, value))
+                if replaced or hashes.get(name) != hash(data):
+                    changed[name] = data
+                    quiet[name] = 0
+                else:
+                    quiet[name] = quiet.get(name, 0) + 1
+                if not final and time.perf_counter() - started > SLICE_SECONDS:
+                    await asyncio.sleep(0)
+                    started = time.perf_counter()
+            gone = [name for name in hashes if name not in items]
+            entries = codec.entries_after(session.journal, 0 if replaced else held.journal_seq)
+            journal = []
+            for entry in entries[-runtime.settings.journal_size :]:
+                journal.append(orjson.dumps(codec.journal_entry(entry)))
+                if not final and time.perf_counter() - started > SLICE_SECONDS:
+                    await asyncio.sleep(0)
+                    started = time.perf_counter()
+            ids = dict(session.ids._next) if final else {}
         ok = await self._write(
             session_id,
             held,
@@ -496,17 +511,26 @@ class ReplicatedSessions:
                     and held.used_at < now - WANTED_IDLE_SECONDS
                 ):
                     held.used_at = idle_before - 1  # hand it back below
-        # Oldest unsaved answers first.
-        for session_id in sorted(self.held, key=lambda sid: self.held[sid].unsaved_since or float("inf")):
-            held = self.held.get(session_id)
-            try:
-                if held is not None and held.in_flight <= 0 and held.used_at < idle_before:
-                    await self.hand_back(session_id)
-                else:
-                    await self.save(session_id)
-            except SessionUnavailable:
-                pass
-        await self._publish()
+        # Oldest unsaved answers first; several at a time, so one session's round trip to Redis does not wait for
+        # another's (the encoding itself takes turns on the event loop).
+        gate = asyncio.Semaphore(SAVES_AT_ONCE)
+
+        async def one(session_id: str) -> None:
+            async with gate:
+                held = self.held.get(session_id)
+                try:
+                    if held is not None and held.in_flight <= 0 and held.used_at < idle_before:
+                        await self.hand_back(session_id)
+                    else:
+                        await self.save(session_id)
+                except SessionUnavailable:
+                    pass
+
+        order = sorted(self.held, key=lambda sid: self.held[sid].unsaved_since or float("inf"))
+        await asyncio.gather(*(one(session_id) for session_id in order))
+        self._cycles += 1
+        if self._cycles % PUBLISH_EVERY == 0:
+            await self._publish()  # counting every session's runs is not free: every few seconds is enough
 
     async def hand_back(self, session_id: str) -> None:
         """Save an idle session in full and free its lease: when the proxy's ring changed (a replica left and came
@@ -598,7 +622,8 @@ class ReplicatedSessions:
     async def _publish(self) -> None:
         pipe = self.redis.pipeline(transaction=False)
         pipe.hset(lease.REPLICAS, self.replica, orjson.dumps(self._own_figures()))
-        pipe.set(lease.REPLICA_ALIVE + self.replica, str(len(self.held)), px=max(self.lease_ms, 3000))
+        alive_ms = max(self.lease_ms, int(3 * PUBLISH_EVERY * self.save_interval / 2 * 1000))
+        pipe.set(lease.REPLICA_ALIVE + self.replica, str(len(self.held)), px=alive_ms)
         await pipe.execute()
 
     async def _restore_metrics(self) -> None:
