@@ -32,8 +32,20 @@ class RequestContext:
     """What every step of one request shares: the session, the route, the body bytes (read on first need, so a
     request refused before its body matters never reads it) and what the journal records at the end."""
 
-    __slots__ = ("_json", "chunks", "encoded", "fault", "limit", "match", "raw", "read_error", "receive", "scope")
-    __slots__ += ("session", "status")
+    __slots__ = (
+        "_json",
+        "chunks",
+        "encoded",
+        "fault",
+        "limit",
+        "match",
+        "raw",
+        "read_error",
+        "receive",
+        "scope",
+        "session",
+        "status",
+    )
 
     def __init__(self, scope: Scope, receive: Receive, session: Session, match: Match, limit: int) -> None:
         self.scope = scope
