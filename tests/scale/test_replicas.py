@@ -17,6 +17,7 @@ import pytest
 import redis
 import yaml
 
+from simulator.store import lease
 from tests.scale.support import DEPLOY, PROXIES, Replica, haproxy, redis_server, replicas
 from tests.support import LONG_PLAN
 
@@ -159,6 +160,28 @@ def test_ids_handed_out_before_a_kill_are_never_issued_again(clean_store: str) -
         http = httpx.Client(base_url=a.url)
         second = [submit(http, "ci-kill", f"again{i}") for i in range(5)]
     assert not set(first) & set(second), (first, second)
+
+
+def test_a_replica_restarted_after_kill_9_takes_its_sessions_back_at_once(clean_store: str) -> None:
+    """The same replica name (a StatefulSet pod) restarted after kill -9 serves its sessions without waiting out the
+    dead process's leases, under a new fencing token: a save still carrying the dead process's lease is refused."""
+    r = redis.Redis.from_url(clean_store)
+    with replicas(clean_store, "r-a", args=("--no-defaults", "--save-interval", "0.2", "--lease-ms", "60000")) as (a,):
+        first = submit(httpx.Client(base_url=a.url), "ci-back", "before")
+        time.sleep(0.6)  # saved
+        old_holder = r.get("jobsim:lease:ci-back").decode()
+        a.kill()
+        a.start()
+        reply = httpx.get(f"{a.url}/s/ci-back{RUNS}/list")  # not 503 for the 60 s lease of the dead process
+        assert reply.status_code == 200, reply.text
+        assert [run["run_id"] for run in reply.json()["runs"]] == [first]
+        new_holder = r.get("jobsim:lease:ci-back").decode()
+        assert new_holder.startswith("r-a|") and int(new_holder.split("|")[1]) > int(old_holder.split("|")[1])
+        zombie = r.register_script(lease.SAVE)
+        keys = lease.session_keys("ci-back")
+        args = [old_holder, "ci-back", b'{"zombie": true}', "0", 0, 0, 0, 100, 0, 60000, "0"]
+        assert zombie(keys=keys, args=args) == 0
+        assert b"zombie" not in r.get("jobsim:s:ci-back:head")
 
 
 @pytest.mark.parametrize("proxy_kind", ["haproxy", "nginx"])

@@ -141,6 +141,9 @@ def test_kill_9_soak(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert not issued_twice, issued_twice[:10]
     assert not listed_twice
     for took, started_in in recoveries:
-        # Generous: the lease and the start, plus HAProxy's health checks (fall 2 x inter 1 s, rise 1), the hand-back
-        # of sessions the other replica took meanwhile (idle 1 s, then a save) and scheduling on a busy CI machine.
-        assert took < LEASE_SECONDS + started_in + 6, (took, started_in)
+        # The bound the deployment promises. The restarted replica takes the leases still under its name at once and
+        # loads those sessions before it reports healthy (its start time), so only HAProxy's next check of a down
+        # server (250 ms) comes on top; the other replica takes sessions meanwhile only when the start outlasts the
+        # rest of their lease, and hands them back after a second of idleness, still within lease + start. The margin
+        # is the polling step of `answering` (0.1 s), by which the measurement itself can overshoot.
+        assert took < LEASE_SECONDS + started_in + 0.1, (took, started_in)

@@ -125,6 +125,18 @@ return out
 """
 )
 
+# KEYS: lease; ARGV: new holder, this replica's name + '|', lease ms. Takes a free lease, or one still recorded for
+# this replica's name but not held by this process: an earlier incarnation of the same replica (killed, and restarted
+# under its stable name) that can no longer renew it. The caller took a new fencing token first, so whatever that
+# earlier incarnation might still try to write is refused (docs/decisions.md "Replicas"). 1: taken, 0: another
+# replica holds it.
+TAKE = """
+local current = redis.call('GET', KEYS[1])
+if current and string.sub(current, 1, #ARGV[2]) ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+"""
+
 # KEYS: lease; ARGV: holder. Deletes the lease only while it is still ours.
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -123,6 +123,7 @@ class ReplicatedSessions:
         self._save_script: Any = None
         self._renew: Any = None
         self._release: Any = None
+        self._take: Any = None
         self.saves_refused = 0
         self._cycles = 0
 
@@ -133,7 +134,9 @@ class ReplicatedSessions:
         self._save_script = self._redis.register_script(lease.SAVE)
         self._renew = self._redis.register_script(lease.RENEW)
         self._release = self._redis.register_script(lease.RELEASE)
+        self._take = self._redis.register_script(lease.TAKE)
         await self._restore_metrics()
+        await self._resume_own()
         await self._publish()
         self._tasks = [
             # Twice per interval, so what was acknowledged is in Redis within one interval, the save's time included.
@@ -141,6 +144,30 @@ class ReplicatedSessions:
             asyncio.create_task(self._every(self.lease_ms / 3000, self._renew_all)),
         ]
         log.info("replica %s: sessions kept in %s", self.replica, self.url)
+
+    async def _resume_own(self) -> None:
+        """Take and load, before this replica reports healthy, the sessions whose leases are still recorded under its
+        name: a previous incarnation was killed (a clean stop frees them). The proxy sends their requests here again
+        as soon as the health check passes, and they are ready then, instead of each paying its load on its first
+        request while the clients wait (docs/decisions.md "Replicas")."""
+        mine = f"{self.replica}|".encode()
+        keys = [key async for key in self.redis.scan_iter(match=lease.lease_key("*"), count=1000)]
+        if not keys:
+            return
+        values = await self.redis.mget(keys)
+        skip = len(lease.lease_key(""))
+        ours = [_text(key)[skip:] for key, value in zip(keys, values, strict=True) if value and value.startswith(mine)]
+        gate = asyncio.Semaphore(SAVES_AT_ONCE)
+
+        async def one(session_id: str) -> None:
+            async with gate:
+                # Another replica took it meanwhile, or this one is full: its requests will say so.
+                with contextlib.suppress(SessionUnavailable, LookupError):
+                    await self.open(session_id)
+
+        await asyncio.gather(*(one(session_id) for session_id in ours))
+        if ours:
+            log.info("replica %s: took back %d sessions of its previous run", self.replica, len(ours))
 
     async def stop(self) -> None:
         """Save every held session in full, hand its lease back, and close (the server is stopping)."""
@@ -286,7 +313,10 @@ class ReplicatedSessions:
         redis = self.redis
         token = await redis.incr(lease.fence_key(session_id))
         holder = f"{self.replica}|{token}"
-        if not await redis.set(lease.lease_key(session_id), holder, nx=True, px=self.lease_ms):
+        # Only called while this process does not hold the session: a lease under this replica's own name is then
+        # a previous incarnation's (kill -9 and restart), taken over at once rather than after it runs out.
+        taken = await self._take(keys=[lease.lease_key(session_id)], args=[holder, f"{self.replica}|", self.lease_ms])
+        if not taken:
             pipe = redis.pipeline(transaction=False)
             pipe.pttl(lease.lease_key(session_id))
             pipe.get(lease.lease_key(session_id))
@@ -311,7 +341,10 @@ class ReplicatedSessions:
         pipe.hgetall(lease.items_key(session_id))
         pipe.lrange(lease.journal_key(session_id), 0, -1)
         pipe.hgetall(lease.ids_key(session_id))
-        raw_head, raw_items, raw_journal, raw_ids = await pipe.execute()
+        # A request refused while another replica held the session is answered now: the hand-back it asked for is moot
+        # (a replica refused again asks again).
+        pipe.delete(lease.wanted_key(session_id))
+        raw_head, raw_items, raw_journal, raw_ids, _ = await pipe.execute()
         runtime = self.runtime
         if raw_head is None:
             # Never saved, but ids may have been handed out (and reserved) before the replica died.
