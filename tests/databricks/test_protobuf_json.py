@@ -95,6 +95,15 @@ def test_prefect_nulls_are_absent_members(http: httpx.Client) -> None:
     assert "base_parameters" not in run["tasks"][0]["notebook_task"]
 
 
+def test_a_null_member_the_request_does_not_declare_is_absent_too(http: httpx.Client) -> None:
+    """runs/submit has no spark_submit_params (run-now has): sent as null, it is absent like any other null."""
+    for api in (API, "/api/2.0/jobs"):
+        submitted = http.post(f"{api}/runs/submit", json={"run_name": "nulls", "spark_submit_params": None})
+        assert submitted.status_code == 200, submitted.text
+        run = http.get(f"{api}/runs/get", params={"run_id": submitted.json()["run_id"]}).json()
+        assert "spark_submit_params" not in str(run)
+
+
 def test_a_required_member_sent_as_null_is_missing(http: httpx.Client) -> None:
     message = error_of(http.post(f"{API}/run-now", json={"job_id": None}))
     assert "job_id" in message and "Missing" in message

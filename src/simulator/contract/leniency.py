@@ -175,6 +175,8 @@ def apply(rules: ParserRules, shape: Shape, value: Any) -> Any:
                     continue
                 child = shape.additional
                 if child is None:
+                    if member is None and rules.null_as_absent and pojo:
+                        del value[name]  # null is absent for a member the message does not declare, too
                     continue
             if member is None:
                 if rules.null_as_absent and not child.nullable:

@@ -100,15 +100,18 @@ class Operation:
         values = {param.name: coerce(raw[param.name], param.type) for param in self.path_params}
         return self._checked(values, self.path_schema, "path parameter")
 
-    def prepare_body(self, body: Any) -> tuple[Any, bool]:
+    def prepare_body(self, body: Any, *, has_null: bool = True) -> tuple[Any, bool]:
         """The body as the vendor's parser reads it (see contract.leniency), and whether it then honours the schema.
 
         A body that is valid as sent is handed on untouched, unless the parser drops members nothing declares
-        (Jackson); otherwise only an invalid body is walked and coerced."""
+        (Jackson) or reads `null` as absent and the body holds one (`has_null`: the raw text has `null`; a member
+        the schema leaves open may be null and still valid); otherwise only an invalid body is walked and coerced."""
         schema = self.body_schema
         if schema is None:
             return body, True
-        if self.body_shape is not None and self.rules.ignore_unknown_properties:
+        if self.body_shape is not None and (
+            self.rules.ignore_unknown_properties or (self.rules.null_as_absent and has_null)
+        ):
             body = apply(self.rules, self.body_shape, body)
             return body, schema.is_valid(body)
         if schema.is_valid(body):

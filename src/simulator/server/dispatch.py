@@ -264,7 +264,7 @@ class Dispatcher:
             )
         if operation.body_schema is None and not operation.body_media_types:
             return NO_BODY
-        body, valid = operation.prepare_body(body)
+        body, valid = operation.prepare_body(body, has_null=b"null" in raw)
         vendor.precheck_body(operation, body)
         if not valid:
             problem = operation.check_body(body)

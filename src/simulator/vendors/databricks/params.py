@@ -35,7 +35,7 @@ def check(body: dict[str, Any]) -> None:
         if name in body and len(orjson.dumps({name: body[name]})) > _MAX_BYTES:
             raise invalid(f"The JSON representation of {name} cannot exceed {_MAX_BYTES} bytes.", name)
     for name in _ASCII_ONLY:
-        if any(not str(value).isascii() for value in body.get(name, [])):
+        if any(not str(value).isascii() for value in body.get(name) or ()):
             raise invalid(f"{name} accepts only Latin characters (ASCII character set).", name)
 
 
