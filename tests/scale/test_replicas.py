@@ -153,7 +153,7 @@ def test_ids_handed_out_before_a_kill_are_never_issued_again(clean_store: str) -
         first = [submit(http, "ci-kill", f"r{i}") for i in range(5)]
         a.kill()  # before any save
         a.start()
-        deadline = time.monotonic() + 15  # the dead process's lease runs out first
+        deadline = time.monotonic() + 15  # the restarted replica takes its own leases back (another would wait)
         while httpx.get(f"{a.url}/s/ci-kill/_sim/clock").status_code == 503:
             assert time.monotonic() < deadline
             time.sleep(0.2)
