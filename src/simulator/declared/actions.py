@@ -255,11 +255,24 @@ def _create(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         record = create_record(declaration, spec, call.session, state, fields, parent, context, now)
         if record.timeline is not None:
             record.timeline.observe(now)
-        item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context, op.view)
-        return _reply(op, declaration, item_context, declaration.item_envelope)
+        return _item_reply(declaration, op, renderer, record, state, now, context)
 
     return handle
+
+
+def _item_reply(
+    declaration: Declaration,
+    op: OperationSpec,
+    renderer: Renderer,
+    record: Record,
+    state: DeclaredState,
+    now: float,
+    context: Mapping[str, Any],
+) -> Reply:
+    """One item rendered in the operation's view, inside the API's item envelope."""
+    item_context = renderer.context(record, state, now, context)
+    item_context["item"] = renderer.item(record, item_context, op.view)
+    return _reply(op, declaration, item_context, declaration.item_envelope)
 
 
 def _get(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
@@ -270,9 +283,7 @@ def _get(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Han
         record = _find(declaration, op, state, context, now)
         if record.timeline is not None:
             record.timeline.observe(now, read=True)
-        item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context, op.view)
-        return _reply(op, declaration, item_context, declaration.item_envelope)
+        return _item_reply(declaration, op, renderer, record, state, now, context)
 
     return handle
 
@@ -286,9 +297,7 @@ def _update(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         _apply_inputs(op, record, context, now)
         if record.timeline is not None:
             record.timeline.observe(now)
-        item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context, op.view)
-        return _reply(op, declaration, item_context, declaration.item_envelope)
+        return _item_reply(declaration, op, renderer, record, state, now, context)
 
     return handle
 
@@ -335,9 +344,7 @@ def _set_state(declaration: Declaration, op: OperationSpec, renderer: Renderer) 
                 record.timeline = moved
                 record.updated_at = now
         _apply_inputs(op, record, context, now)
-        item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context, op.view)
-        return _reply(op, declaration, item_context, declaration.item_envelope)
+        return _item_reply(declaration, op, renderer, record, state, now, context)
 
     return handle
 
@@ -364,9 +371,7 @@ def _cancel(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         else:
             timeline.interrupt(run.cancel_from.get(timeline.state, cancel_path), now)
             record.updated_at = now
-        item_context = renderer.context(record, state, now, context)
-        item_context["item"] = renderer.item(record, item_context, op.view)
-        return _reply(op, declaration, item_context, declaration.item_envelope)
+        return _item_reply(declaration, op, renderer, record, state, now, context)
 
     return handle
 
