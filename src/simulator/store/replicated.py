@@ -150,13 +150,14 @@ class ReplicatedSessions:
         name: a previous incarnation was killed (a clean stop frees them). The proxy sends their requests here again
         as soon as the health check passes, and they are ready then, instead of each paying its load on its first
         request while the clients wait (docs/decisions.md "Replicas")."""
-        mine = f"{self.replica}|".encode()
+        mine = f"{self.replica}|"
         keys = [key async for key in self.redis.scan_iter(match=lease.lease_key("*"), count=1000)]
         if not keys:
             return
         values = await self.redis.mget(keys)
         skip = len(lease.lease_key(""))
-        ours = [_text(key)[skip:] for key, value in zip(keys, values, strict=True) if value and value.startswith(mine)]
+        pairs = zip(keys, values, strict=True)
+        ours = [_text(key)[skip:] for key, value in pairs if value and _text(value).startswith(mine)]
         gate = asyncio.Semaphore(SAVES_AT_ONCE)
 
         async def one(session_id: str) -> None:
