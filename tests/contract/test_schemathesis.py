@@ -233,6 +233,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 boundaries = schemathesis.pytest.from_fixture("boundary_schema")
 
 
+@pytest.mark.slow  # a fuzz phase: CI runs it in the slow step
 @schema.parametrize()
 @_SETTINGS
 def test_every_operation_conforms(case: schemathesis.Case) -> None:

@@ -10,8 +10,11 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support import RunningServer, running_server
+
+pytestmark = pytest.mark.slow  # a load test: 200 concurrent clients: CI runs it in the slow step
 
 CLIENTS = 200
 DB = "/api/2.2/jobs"

@@ -29,6 +29,8 @@ from simulator.vendors.base import Vendor
 from tests.safety.vendor_errors import SHAPES
 from tests.support import RunningServer, running_server
 
+pytestmark = pytest.mark.slow  # property-based fuzzing of every body: CI runs it in the slow step
+
 CONTROL_SESSION = "hostile-control"  # control calls (faults, clock, state) act on a session of their own
 PATH_VALUES = ("1", "00000000-0000-4000-8000-000000000000", "customer_orders_dq", "databricks-jobs")
 JSON_TYPES = ("application/json", "text/json", "application/x-www-form-urlencoded", None)

@@ -21,6 +21,8 @@ from simulator.store import lease
 from tests.scale.support import DEPLOY, PROXIES, Replica, haproxy, redis_server, replicas
 from tests.support import LONG_PLAN
 
+pytestmark = pytest.mark.slow  # several replica processes, Redis and proxies per test: CI runs it in the slow step
+
 RUNS = "/api/2.2/jobs/runs"
 CHECKS = {"check_search_filters": {"connection": "sample_connection", "full_table_name": "sample_schema.orders"}}
 TASKS = [{"task_key": "t", "notebook_task": {"notebook_path": "/x"}}]
