@@ -104,6 +104,28 @@ def test_a_single_task_job_is_a_one_task_job_in_2_1(http: httpx.Client) -> None:
     assert shown["format"] == "MULTI_TASK" and [t["task_key"] for t in shown["tasks"]] == ["a", "b"]
 
 
+def test_2_0_settings_are_2_1_objects(http: httpx.Client) -> None:
+    """One job read through either version: what 2.0 takes, 2.1 can show, so 2.0 refuses what 2.1 refuses."""
+    git = {"git_url": "https://github.com/acme/etl", "git_provider": "gitHub", "git_branch": "main"}
+    schedule = {"quartz_cron_expression": "0 0 3 * * ?", "timezone_id": "UTC"}
+    kept = {"git_source": git, "schedule": schedule, "queue": {"enabled": True}}
+    job_id = http.post(f"{V20}/create", json={"name": "v20-git", **FLAT, **kept}).json()["job_id"]
+    for version in (V20, V21):
+        settings = http.get(f"{version}/get", params={"job_id": job_id}).json()["settings"]
+        assert {key: settings[key] for key in kept} == kept
+    assert any(j["job_id"] == job_id for j in http.get(f"{V21}/list", params={"limit": 100}).json()["jobs"])
+    bad = {"git_source": {"git_provider": "gitHub"}, "schedule": {"timezone_id": "UTC"}, "queue": {"enabled": "x"}}
+    for key, value in bad.items():
+        answer = http.post(f"{V20}/create", json={"name": "v20-bad", **FLAT, key: value})
+        assert answer.status_code == 400 and answer.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+        assert key in answer.json()["message"]
+        update = {"job_id": job_id, "new_settings": {key: value}}
+        assert http.post(f"{V20}/update", json=update).status_code == 400
+    submit = {"run_name": "v20-bad", "existing_cluster_id": "0101-abc", "notebook_task": {"base_parameters": {}}}
+    error_of(http.post(f"{V20}/runs/submit", json=submit), "notebook_task.notebook_path")
+    http.post(f"{V20}/delete", json={"job_id": job_id})
+
+
 def test_a_multi_task_job_reads_in_the_multi_task_shape(http: httpx.Client) -> None:
     body = {"name": "made-in-2.1", "tasks": [task("a"), task("b", "a")]}
     job_id = http.post(f"{V21}/create", json=body).json()["job_id"]

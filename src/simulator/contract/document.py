@@ -71,14 +71,18 @@ def load_document(path: Path, api: str, *, check: bool = True, rules: ParserRule
 
 
 def _checked_document(path: Path, check: bool) -> dict[str, Any]:
-    """The parsed document, checked against the OpenAPI rules when asked: from the on-disk cache when this exact
-    content was parsed (and passed the check) before; a document that fails the check is never cached."""
+    """The parsed document with its borrowed schemas in it, checked against the OpenAPI rules when asked: from the
+    on-disk cache when this exact content (and that of the documents it borrows from) was parsed and passed the check
+    before; a document that fails the check is never cached."""
     content = path.read_bytes()
-    name = cache.key(content, check)
-    raw = cache.load(name)
-    if raw is not None:
-        return raw
-    raw = _parsed(path, content)
+    raw = _parsed(path, content) if _BORROW.encode() in content else None
+    lenders = _lenders(path, raw)
+    name = cache.key(content + b"".join(lender.read_bytes() for lender in lenders), check)
+    cached = cache.load(name)
+    if cached is not None:
+        return cached
+    raw = raw if raw is not None else _parsed(path, content)
+    _borrow(path, raw)
     version = str(raw.get("openapi", ""))
     if not version.startswith("3."):
         raise SpecError(f"{path}: only OpenAPI 3.x documents are supported (found openapi: {version!r})")
@@ -138,6 +142,54 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool,
         mount_prefixes=_prefixes(operations),
         owned_prefixes=_owned(path, raw.get("x-jobsim-owns", [])),
     )
+
+
+_BORROW = "x-jobsim-borrow"
+
+
+def _lenders(path: Path, raw: dict[str, Any] | None) -> list[Path]:
+    """The sibling documents `raw` borrows schemas from (`x-jobsim-borrow: {file: [Schema, ...]}` at its root)."""
+    declared = (raw or {}).get(_BORROW) or {}
+    if not isinstance(declared, dict) or not all(
+        isinstance(file, str) and "/" not in file and isinstance(names, list) and all(isinstance(n, str) for n in names)
+        for file, names in declared.items()
+    ):
+        raise SpecError(f"{path}: {_BORROW} must map sibling file names to lists of names of components/schemas")
+    return [path.with_name(file) for file in declared]
+
+
+def _borrow(path: Path, raw: dict[str, Any]) -> None:
+    """Copy the schemas `x-jobsim-borrow` names, and every schema they refer to, from sibling documents into `raw`,
+    which then stands alone (it is what users download). One API can so describe an object exactly as its other
+    version does (Databricks Jobs 2.0 and 2.1 read the same job settings) without a second copy to drift apart."""
+    declared = raw.pop(_BORROW, None) or {}
+    schemas = raw.setdefault("components", {}).setdefault("schemas", {})
+    for lender, names in zip(_lenders(path, {_BORROW: declared}), declared.values(), strict=True):
+        try:
+            source = read_structured(lender).get("components", {}).get("schemas", {})
+        except OSError as exc:
+            raise SpecError(f"{path}: cannot borrow from {lender.name}: {exc}") from exc
+        pending = list(names)
+        while pending:
+            name = pending.pop()
+            if name not in source:
+                raise SpecError(f"{path}: {lender.name} has no schema {name!r} to borrow")
+            if name in schemas:
+                if schemas[name] != source[name]:
+                    raise SpecError(f"{path}: schema {name!r} is both its own and borrowed from {lender.name}")
+                continue
+            schemas[name] = source[name]
+            pending.extend(_schema_refs(source[name]))
+
+
+def _schema_refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        found = [ref.rsplit("/", 1)[1]] if isinstance(ref, str) and ref.startswith("#/components/schemas/") else []
+        return found + [name for value in node.values() for name in _schema_refs(value)]
+    if isinstance(node, list):
+        return [name for value in node for name in _schema_refs(value)]
+    return []
 
 
 def _server_definitions(path: Path, server: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
