@@ -94,7 +94,7 @@ class Dispatcher:
             if rules and await self.faults.before(ctx, book, rules, send):
                 return
             reply = await self.handle(scope, receive)
-            if getattr(reply.body, "asgi_stream", None) is not None:
+            if type(reply.body) is not dict and getattr(reply.body, "asgi_stream", None) is not None:
                 await self._send(scope, receive, _status_recorder(ctx, send), reply)
                 return
             encoded = ctx.encoded or encode(reply)
