@@ -64,7 +64,7 @@ class Router:
         if methods is None:
             count, first = _shape(path)
             shapes = self._shapes
-            for pattern, candidate in shapes.get((count, first)) or shapes.get((count, None), ()):
+            for pattern, candidate in shapes.get((count, first)) or shapes.get((count, None)) or ():
                 found = pattern.match(path)
                 if found is not None:
                     methods, values = candidate, found.groupdict()
