@@ -47,7 +47,8 @@ class Store(Generic[K, V]):
 
         The slack makes the cost amortised O(1) per added item; active items are never evicted. When too few items
         are evictable (every one left is active), the store stays over `limit` and the next scan waits for another
-        `limit * slack` additions, so a store full of active items does not cost a full scan per addition.
+        `limit * slack` additions (or a slack of the items over the cap, when more), so a store full of active items
+        does not cost a full scan per addition.
         """
         size = len(self._items)
         # A store restored from an older snapshot has no `_trim_at`.
@@ -63,7 +64,10 @@ class Store(Generic[K, V]):
                 doomed.append(key)
         dropped = [self._items.pop(key) for key in doomed]
         left = len(self._items)
-        self._trim_at = left + max(1, int(limit * slack)) if left > target else 0
+        # The next scan waits for a slack of the cap, or of the items over it when active items alone exceed the cap:
+        # a scan of n items then comes at most once per ~n * slack additions, so its cost per addition stays flat
+        # however many items are active.
+        self._trim_at = left + max(1, int(limit * slack), int((left - limit) * slack)) if left > target else 0
         return dropped
 
     def quiet(self, now: float, limit: int, every: float | None = None) -> bool:
