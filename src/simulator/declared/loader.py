@@ -294,7 +294,7 @@ class _Compiler:
         users = (
             UsersSpec(
                 data_key=str(users_raw.get("data", "users")),
-                namespace=str(users_raw.get("namespace", "https://jobsim.dev/users")),
+                namespace=str(users_raw.get("namespace", "https://jobsim.dev/names")),  # as $uuid5
                 default=str(users_raw.get("default", "admin")),
                 admin=str(users_raw.get("admin", users_raw.get("default", "admin"))),
             )
