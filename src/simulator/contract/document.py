@@ -63,11 +63,14 @@ def _parsed(path: Path, content: bytes) -> dict[str, Any]:
     return data
 
 
-def load_document(path: Path, api: str, *, check: bool = True, rules: ParserRules = STRICT) -> ApiDocument:
+def load_document(
+    path: Path, api: str, *, check: bool = True, rules: ParserRules = STRICT, lazy: bool = False
+) -> ApiDocument:
     """Load, check and compile `path`, reading requests by `rules` (how the API's server parses JSON).
-    Compiled results are cached by file content, so many apps are cheap."""
+    Compiled results are cached by file content, so many apps are cheap. `lazy`: each schema is compiled on its
+    first use (for documents whose schemas are known to compile, e.g. the bundled ones, tested whole)."""
     stat = path.stat()
-    return _load_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, api, check, rules)
+    return _load_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, api, check, rules, lazy)
 
 
 def _checked_document(path: Path, check: bool) -> dict[str, Any]:
@@ -98,7 +101,9 @@ def _checked_document(path: Path, check: bool) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=64)
-def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool, rules: ParserRules) -> ApiDocument:
+def _load_cached(
+    path_text: str, _mtime: int, _size: int, api: str, check: bool, rules: ParserRules, lazy: bool = False
+) -> ApiDocument:
     path = Path(path_text)
     raw = _checked_document(path, check)
     definitions = {
@@ -131,6 +136,7 @@ def _load_cached(path_text: str, _mtime: int, _size: int, api: str, check: bool,
                         definitions=server_definitions,
                         rules=rules,
                         shapes=shapes,
+                        lazy=lazy,
                     )
                 )
     _check_unique_ids(path, operations)

@@ -203,6 +203,7 @@ def compile_operation(
     definitions: dict[str, Any],
     rules: ParserRules = STRICT,
     shapes: ShapeBuilder | None = None,
+    lazy: bool = False,
 ) -> Operation:
     params: dict[tuple[str, str], dict[str, Any]] = {}
     for raw in [*shared_params, *spec.get("parameters", [])]:
@@ -210,7 +211,7 @@ def compile_operation(
         params[(param["in"], param["name"])] = param
 
     def compiled(schema: Any) -> CompiledSchema:
-        return _compile_cached(to_json_schema(schema), definitions)
+        return _compile_cached(to_json_schema(schema), definitions, lazy)
 
     def group(location: str) -> tuple[tuple[Param, ...], CompiledSchema | None]:
         chosen = [p for (where, _), p in params.items() if where == location]
@@ -218,7 +219,7 @@ def compile_operation(
             return (), None
         properties = {p["name"]: to_json_schema(p.get("schema", {})) for p in chosen}
         required = [p["name"] for p in chosen if p.get("required")]
-        schema = _compile_cached({"type": "object", "properties": properties, "required": required}, definitions)
+        schema = _compile_cached({"type": "object", "properties": properties, "required": required}, definitions, lazy)
         out = []
         for p in chosen:
             schema_of = resolve(p.get("schema", {}))
@@ -306,9 +307,11 @@ def _type_of(schema: dict[str, Any], definitions: dict[str, Any]) -> str | None:
 _COMPILED: dict[tuple[str, int], CompiledSchema] = {}
 
 
-def _compile_cached(schema: dict[str, Any], definitions: dict[str, Any]) -> CompiledSchema:
+def _compile_cached(schema: dict[str, Any], definitions: dict[str, Any], lazy: bool = False) -> CompiledSchema:
     key = (orjson.dumps(schema, option=orjson.OPT_SORT_KEYS).decode(), id(definitions))
     found = _COMPILED.get(key)
     if found is None:
-        found = _COMPILED[key] = CompiledSchema(schema, definitions)
+        found = _COMPILED[key] = CompiledSchema(schema, definitions, lazy=lazy)
+    elif not lazy:
+        found.compile()
     return found

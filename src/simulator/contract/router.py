@@ -41,6 +41,18 @@ class Router:
         # More literal segments first, so /jobs/types wins over /jobs/{jobId}.
         ordered = sorted(templated.items(), key=lambda item: _specificity(item[0]), reverse=True)
         self._templated = [(_pattern(path), methods) for path, methods in ordered]
+        # A path parameter matches one segment, so only templates with the path's number of segments (and its first
+        # segment, when the template's is literal) can match: a request tries a handful, not every template.
+        shapes: dict[tuple[int, str | None], list[tuple[re.Pattern[str], dict[str, Operation]]]] = {}
+        for path, _ in ordered:
+            count, first = _shape(path)
+            shapes.setdefault((count, None if "{" in first else first), [])
+        for (path, _), compiled in zip(ordered, self._templated, strict=True):
+            count, first = _shape(path)
+            for key, bucket in shapes.items():
+                if key[0] == count and ("{" in first or key[1] == first):
+                    bucket.append(compiled)
+        self._shapes = shapes
         self._prefixes = sorted([*prefixes, *owned], key=lambda item: len(item[0]), reverse=True)
         self._mounts: dict[str, tuple[str, ...]] = {}
         for prefix, api in prefixes:
@@ -50,7 +62,9 @@ class Router:
         methods = self._literal.get(path)
         values = _NO_VALUES
         if methods is None:
-            for pattern, candidate in self._templated:
+            count, first = _shape(path)
+            shapes = self._shapes
+            for pattern, candidate in shapes.get((count, first)) or shapes.get((count, None)) or ():
                 found = pattern.match(path)
                 if found is not None:
                     methods, values = candidate, found.groupdict()
@@ -72,6 +86,11 @@ class Router:
 
     def mounts(self, api: str) -> tuple[str, ...]:
         return self._mounts.get(api, ())
+
+
+def _shape(path: str) -> tuple[int, str]:
+    """The number of segments and the first one."""
+    return path.count("/"), path.split("/", 2)[1] if path.startswith("/") and len(path) > 1 else ""
 
 
 def _specificity(path: str) -> tuple[int, int]:

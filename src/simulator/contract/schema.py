@@ -97,17 +97,37 @@ class Violation:
 
 
 class CompiledSchema:
-    """A schema compiled once; `check` is the per-request fast path."""
+    """A schema compiled once; `check` is the per-request fast path. A `lazy` one compiles on its first use: a
+    server answers its first request sooner when the operations nobody calls are never compiled."""
 
-    __slots__ = ("_is_valid", "_validator", "source")
+    __slots__ = ("_document", "_is_valid", "_validator", "source")
 
-    def __init__(self, source: dict[str, Any], definitions: dict[str, Any]) -> None:
+    def __init__(self, source: dict[str, Any], definitions: dict[str, Any], *, lazy: bool = False) -> None:
         self.source = source
         document = dict(source)
         if definitions:
             document["definitions"] = definitions
-        self._validator = jsonschema_rs.validator_for(document, validate_formats=True)
-        self._is_valid: Callable[[Any], bool] = self._validator.is_valid
+        self._document: dict[str, Any] | None = document
+        self._validator: Any = None
+        self._is_valid: Callable[[Any], bool] = self._compile_and_check
+        if not lazy:
+            self.compile()
+
+    @property
+    def compiled(self) -> bool:
+        return self._validator is not None
+
+    def compile(self) -> Any:
+        """The compiled validator (compiled now if it was not yet)."""
+        if self._validator is None:
+            assert self._document is not None
+            self._validator = jsonschema_rs.validator_for(self._document, validate_formats=True)
+            self._is_valid = self._validator.is_valid
+            self._document = None
+        return self._validator
+
+    def _compile_and_check(self, instance: Any) -> bool:
+        return bool(self.compile().is_valid(instance))
 
     def is_valid(self, instance: Any) -> bool:
         return self._is_valid(instance)
@@ -115,7 +135,7 @@ class CompiledSchema:
     def check(self, instance: Any) -> Violation | None:
         if self._is_valid(instance):
             return None
-        return first_violation(self._validator.iter_errors(instance))
+        return first_violation(self.compile().iter_errors(instance))
 
 
 def first_violation(errors: Iterator[Any]) -> Violation | None:

@@ -199,6 +199,40 @@ class Journal:
         self._entries.append(entry)
         return entry
 
+    def add(
+        self,
+        time: float,
+        session: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: Iterable[tuple[bytes, bytes]],
+        body: bytes,
+        status: int,
+        api: str | None,
+        operation: str | None,
+        latency_ms: float,
+        fault: str | None,
+    ) -> None:
+        """`record` for the server's hot path: raw headers and body bytes, no keyword dict to build and unpack."""
+        entry = Entry.__new__(Entry)
+        entry.seq = next(self._seq)
+        entry.time = time
+        entry.session = session
+        entry.method = method
+        entry.path = path
+        entry.query = query
+        entry.status = status
+        entry.api = api
+        entry.operation = operation
+        entry.latency_ms = latency_ms
+        entry.fault = fault
+        entry._raw_headers = headers
+        entry._headers = None
+        entry._raw_body = body
+        entry._body = _UNREAD
+        self._entries.append(entry)
+
     def clear(self) -> None:
         self._entries.clear()
 

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 import jsonschema
+import jsonschema_rs
 
 from simulator.engine.faults import FAULT_RULE_SCHEMA
 from simulator.engine.lifecycle import Lifecycle, Step
@@ -92,6 +93,26 @@ _SCHEMA_VALIDATOR = jsonschema.Draft7Validator(_SCHEMA)
 # A duration (seconds, or 90s, 1h30m, ...) as `parse_duration` reads it: for the `data` schemas of vendors too.
 DURATION_SCHEMA: dict[str, Any] = _SCHEMA["definitions"]["duration"]
 _FAULT_VALIDATOR = jsonschema.Draft7Validator(FAULT_RULE_SCHEMA)
+# Compiled (Rust) draft-7 validators answer first: a valid scenario (the usual case, and every start-up's) is not
+# walked by jsonschema, which only names the error of an invalid one. Either verdict of "invalid" is confirmed by
+# jsonschema, so the two libraries' edge cases (a regex's `$`, formats) never refuse what jsonschema accepts.
+_FAST: dict[int, tuple[Mapping[str, Any], Any]] = {}
+_FAST_ENTRIES = 64
+
+
+def _surely_valid(schema: Mapping[str, Any], instance: Any) -> bool:
+    found = _FAST.get(id(schema))
+    if found is None or found[0] is not schema:
+        if len(_FAST) >= _FAST_ENTRIES:
+            _FAST.clear()
+        try:
+            found = _FAST[id(schema)] = (schema, jsonschema_rs.Draft7Validator(dict(schema)))
+        except Exception:  # a schema the compiled validator cannot read: jsonschema decides
+            return False
+    try:
+        return bool(found[1].is_valid(instance))
+    except Exception:  # a value it cannot take (a YAML date): jsonschema decides
+        return False
 
 
 def scenario_schema() -> dict[str, Any]:
@@ -107,7 +128,11 @@ def parse_scenario(text: str, source: str, rules_by_api: Mapping[str, ScenarioRu
         raise ScenarioError(source, exc.line, exc.reason) from None
     if not isinstance(data, dict):
         raise ScenarioError(source, 1, "a scenario is a mapping (api, plans, data, ...)")
-    errors = sorted(_SCHEMA_VALIDATOR.iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.path)))
+    errors = (
+        []
+        if _surely_valid(_SCHEMA, data)
+        else sorted(_SCHEMA_VALIDATOR.iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.path)))
+    )
     if errors:
         error = jsonschema.exceptions.best_match(errors)
         path = tuple(error.absolute_path)
@@ -120,12 +145,14 @@ def parse_scenario(text: str, source: str, rules_by_api: Mapping[str, ScenarioRu
         )
     plans = tuple(_plan(raw, index, rules, lines, source) for index, raw in enumerate(data.get("plans", [])))
     for index, rule in enumerate(data.get("faults", [])):
+        if _surely_valid(FAULT_RULE_SCHEMA, rule):
+            continue
         found = jsonschema.exceptions.best_match(_FAULT_VALIDATOR.iter_errors(rule))
         if found is not None:
             path = ("faults", index, *found.absolute_path)
             raise ScenarioError(source, line_of(lines, path), f"{_dotted(path)}: {found.message}")
     payload = data.get("data", {})
-    if rules.data_schema:
+    if rules.data_schema and not _surely_valid(rules.data_schema, payload):
         found = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(rules.data_schema).iter_errors(payload))
         if found is not None:
             path = ("data", *found.absolute_path)

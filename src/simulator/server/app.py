@@ -7,7 +7,7 @@ import logging
 import socket
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -19,8 +19,10 @@ from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
 from simulator.server.watch import watching
 from simulator.store.files import load_sessions, save_sessions
-from simulator.store.replicated import ReplicatedSessions
 from simulator.vendors import discover
+
+if TYPE_CHECKING:
+    from simulator.store.replicated import ReplicatedSessions
 
 log = logging.getLogger("jobsim")
 
@@ -37,6 +39,9 @@ class JobsimApp:
         self.replicated: ReplicatedSessions | None = None
         settings = runtime.settings
         if settings.store is not None:
+            # Imported here: the store client (redis) takes longer to import than the rest of a start without one.
+            from simulator.store.replicated import ReplicatedSessions
+
             self.replicated = ReplicatedSessions(
                 runtime,
                 settings.store,

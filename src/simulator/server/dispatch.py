@@ -43,6 +43,10 @@ CONTROL_PREFIX = "/_sim"
 _VALID_BODY_MAX = 16 * 1024
 _VALID_BYTES = 4 * 1024 * 1024
 _VALID_ENTRIES = 4096
+# Query strings and paths already read, by operation: reading them again gives the same values (a pure function of
+# the text), so a poller's request costs a dict look-up. Cleared whole when full: arbitrary clients cannot grow it.
+_READ_ENTRIES = 4096
+_SCALARS = (str, int, float, bool, type(None))
 
 
 class ResponseContractError(AssertionError):
@@ -69,13 +73,18 @@ class Dispatcher:
         # Reply bodies found valid, by operation, status and hash (insertion-ordered: the oldest goes first).
         self._valid: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
         self._valid_size = 0
+        self._queries: dict[tuple[int, bytes], tuple[Operation, Any]] = {}
+        self._paths: dict[tuple[int, str], tuple[Operation, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """One pass: route, then the fault rules before the handler, the handler (request read and checked once),
         the rules that look at the response, the reply; the journal and metrics record it from the same context."""
         path = scope["path"]
         if path.startswith(CONTROL_PREFIX):  # the control plane: no faults, not journaled, not counted
-            await self._send(scope, receive, send, await self.handle(scope, receive))
+            try:
+                await self._send(scope, receive, send, await self.handle(scope, receive))
+            finally:
+                scope.pop(CONTEXT_SCOPE_KEY, None)
             return
         session = scope.get(SESSION_SCOPE_KEY) or self.sessions.default
         ctx = scope[CONTEXT_SCOPE_KEY] = RequestContext(
@@ -88,7 +97,7 @@ class Dispatcher:
             if rules and await self.faults.before(ctx, book, rules, send):
                 return
             reply = await self.handle(scope, receive)
-            if getattr(reply.body, "asgi_stream", None) is not None:
+            if type(reply.body) is not dict and getattr(reply.body, "asgi_stream", None) is not None:
                 await self._send(scope, receive, _status_recorder(ctx, send), reply)
                 return
             encoded = ctx.encoded or encode(reply)
@@ -99,6 +108,9 @@ class Dispatcher:
             await send({"type": "http.response.body", "body": encoded[0]})
         finally:
             self._record(ctx, started)
+            # The scope and its context refer to each other: unlinked here, they are freed at once by reference
+            # counting instead of waiting, with everything they hold, for a garbage collection (a pause for all).
+            del scope[CONTEXT_SCOPE_KEY]
 
     @staticmethod
     async def _send(scope: Scope, receive: Receive, send: Send, reply: Reply) -> None:
@@ -114,21 +126,19 @@ class Dispatcher:
         self.metrics.requests[(match.api or "-", operation or "-", ctx.status)] += 1
         journal = session.journal
         if journal.enabled:
-            journal.record(
-                {
-                    "time": session.clock.now(),
-                    "session": session.id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope["query_string"].decode("latin-1"),
-                    "headers": scope["headers"],  # redacted when first read
-                    "body": ctx.journal_body(),  # parsed when first read
-                    "status": ctx.status,
-                    "api": match.api,
-                    "operation": operation,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-                    "fault": ctx.fault,
-                }
+            journal.add(
+                session.clock.now(),
+                session.id,
+                scope["method"],
+                scope["path"],
+                scope["query_string"].decode("latin-1"),
+                scope["headers"],  # redacted when first read
+                ctx.journal_body(),  # parsed when first read
+                ctx.status,
+                match.api,
+                operation,
+                round((time.perf_counter() - started) * 1000, 3),
+                ctx.fault,
             )
 
     async def handle(self, scope: Scope, receive: Receive) -> Reply:
@@ -144,11 +154,9 @@ class Dispatcher:
         session = ctx.session
         operation = match.operation
         vendor = self.vendors.get(match.api) if match.api else None
-        scope["jobsim.api"] = match.api
         if operation is None:
             return self._unmatched(vendor, method, path, match.allowed, session.clock.now())
         assert vendor is not None
-        scope["jobsim.operation"] = operation.operation_id
         try:
             state = session.states.get(operation.api)
             headers = Headers(raw=scope["headers"])  # the server's list as it is (uvicorn gives a list)
@@ -171,17 +179,17 @@ class Dispatcher:
                 caller = vendor.authenticate(headers, state)
             path_values, query, body = await self._read(ctx, operation, vendor, match.path_values)
             call = Call(
-                operation=operation,
-                session=session,
-                state=state,
-                path=path_values,
-                query=query,
-                body=body,
-                headers=headers,
-                base_url=_base_url(scope),
-                raw_query=scope["query_string"].decode("latin-1"),
-                request_path=scope["path"],
-                caller=caller,
+                operation,
+                session,
+                state,
+                path_values,
+                query,
+                body,
+                headers,
+                _base_url(scope),
+                scope["query_string"].decode("latin-1"),
+                path,
+                caller,
             )
             handler = vendor.handlers.get(operation.operation_id) or vendor.handlers.get(
                 self.aliases.get((operation.method, operation.path), "")
@@ -207,28 +215,54 @@ class Dispatcher:
     ) -> tuple[Any, Any, Any]:
         """The request's path values, query and body, each validated against the operation."""
         scope = ctx.scope
-        query_string = scope["query_string"]
-        pairs = query_pairs(query_string.decode("latin-1")) if query_string else []
-        if operation.rules.get_body_params and operation.body_schema is None and scope["method"] not in _BODY_METHODS:
+        method = scope["method"]
+        query_string: bytes = scope["query_string"]
+        if (
+            method not in _BODY_METHODS
+            and operation.rules.get_body_params
+            and operation.body_schema is None
+            and ctx.may_have_body()
+        ):
             # The vendor reads a GET's parameters from a JSON body too (Databricks; Airflow's async hook sends them
             # so); the query string wins for a name given in both.
             raw = await ctx.body()
             if raw.strip():
+                pairs = query_pairs(query_string.decode("latin-1")) if query_string else []
                 given = {name for name, _ in pairs}
                 pairs = [*pairs, *((name, value) for name, value in _body_params(scope, raw) if name not in given)]
-        query = operation.read_query(pairs)
-        if isinstance(query, RequestProblem):
-            raise ApiError.from_problem(query)
+                query = _values(operation.read_query(pairs))
+            else:
+                query = self._query(operation, query_string)
+        else:
+            query = self._query(operation, query_string)
         path_values: Any = {}
         if operation.path_params:
-            path_values = operation.read_path(raw_path)
-            if isinstance(path_values, RequestProblem):
-                raise ApiError.from_problem(path_values)
+            path_values = self._path(operation, scope["path"], raw_path)
         body: Any = NO_BODY
-        if scope["method"] in _BODY_METHODS:
+        if method in _BODY_METHODS:
             raw = await ctx.body()
             body = self._parse_body(scope, raw, operation, vendor)
         return path_values, query, body
+
+    def _query(self, operation: Operation, query_string: bytes) -> dict[str, Any]:
+        """The query read and validated, from the memo when this operation read the same text before; a fresh dict
+        every time (handlers may change theirs)."""
+        key = (id(operation), query_string)
+        known = self._queries.get(key)
+        if known is not None and known[0] is operation:
+            return _values(known[1])
+        values = operation.read_query(query_pairs(query_string.decode("latin-1")) if query_string else [])
+        _memo(self._queries, key, operation, values)
+        return _values(values)
+
+    def _path(self, operation: Operation, path: str, raw_path: dict[str, str]) -> dict[str, Any]:
+        key = (id(operation), path)
+        known = self._paths.get(key)
+        if known is not None and known[0] is operation:
+            return _values(known[1])
+        values = operation.read_path(raw_path)
+        _memo(self._paths, key, operation, values)
+        return _values(values)
 
     @staticmethod
     def _parse_body(scope: Scope, raw: bytes, operation: Operation, vendor: Vendor) -> Any:
@@ -337,6 +371,21 @@ class Dispatcher:
         valid[seen] = bytes(memoryview(payload))
         while self._valid_size > _VALID_BYTES or len(valid) > _VALID_ENTRIES:
             self._valid_size -= len(valid.popitem(last=False)[1])
+
+
+def _memo(memo: dict[Any, tuple[Operation, Any]], key: Any, operation: Operation, values: Any) -> None:
+    """Keep what a read gave when it is a problem or holds only immutable values (a shallow copy is then whole)."""
+    if isinstance(values, dict) and not all(isinstance(v, _SCALARS) for v in values.values()):
+        return
+    if len(memo) >= _READ_ENTRIES:
+        memo.clear()
+    memo[key] = (operation, values)
+
+
+def _values(values: Any) -> dict[str, Any]:
+    if isinstance(values, RequestProblem):
+        raise ApiError.from_problem(values)
+    return dict(values)
 
 
 def _status_recorder(ctx: RequestContext, send: Send) -> Send:

@@ -49,16 +49,20 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
 def encode(reply: Reply) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    headers: list[tuple[bytes, bytes]] = []
-    if reply.body is NO_BODY:
+    body = reply.body
+    if body is NO_BODY:
         payload = b""
-    elif isinstance(reply.body, bytes | str) and reply.media_type != "application/json":
-        payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
-        headers.append((b"content-type", reply.media_type.encode()))
+        headers: list[tuple[bytes, bytes]] = []
+    elif reply.media_type != "application/json" and isinstance(body, bytes | str):
+        payload = body.encode() if isinstance(body, str) else body
+        headers = [(b"content-type", reply.media_type.encode())]
     else:
-        payload = orjson.dumps(reply.body)
-        headers.append((b"content-type", b"application/json"))
+        payload = reply.encoded if reply.encoded is not None else orjson.dumps(body)
+        headers = [_JSON_TYPE]
     headers.append((b"content-length", str(len(payload)).encode()))
     if reply.headers:
         headers.extend((k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in reply.headers.items())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
+from simulator.engine.jsoncopy import json_copy
 from simulator.exchange import Call, HandlerTable, Reply
 from simulator.vendors.databricks import dag, params, render
 from simulator.vendors.databricks.body_cache import FinalRunBodies
@@ -70,8 +72,7 @@ def start_run(
         "task_key": [t["task_key"] for t in tasks],
     }
     made = {
-        str(t["task_key"]): Slot(str(t["task_key"]), copy.deepcopy(t), ids.next_int("databricks.run", 5001))
-        for t in tasks
+        str(t["task_key"]): Slot(str(t["task_key"]), json_copy(t), ids.next_int("databricks.run", 5001)) for t in tasks
     }
     order = dag.order(tasks) if tasks else [HIDDEN]
     slots = {key: made[key] for key in order} if tasks else {HIDDEN: Slot(HIDDEN, {}, run_id)}
@@ -116,7 +117,7 @@ def _extra(settings: dict[str, Any]) -> dict[str, Any]:
     extra = {key: settings[key] for key in _JOB_RETRY_FIELDS if key in settings}
     for key in ("description", "job_clusters", "git_source"):
         if settings.get(key):
-            extra[key] = copy.deepcopy(settings[key])
+            extra[key] = json_copy(settings[key])
     return extra
 
 
@@ -160,13 +161,20 @@ async def get_run(call: Call) -> Reply:
     if slot is not None:
         return Reply(200, render.task_run(run, slot, attempt, call.base_url))
     query = call.query
-    flags = (query.get("include_history", False), query.get("include_resolved_values", False))
-    body = _final_bodies.get(run, call.base_url, flags)
-    if body is None:
-        body = render.run(run, call.base_url, call.now, include_history=flags[0], include_resolved=flags[1])
-        _final_bodies.put(run, call.base_url, flags, body)
-    body = dict(body)  # paging replaces arrays of this copy, never of the cached body
-    return Reply(200, render.paged(body, body, render.RUN_ARRAYS, token_value(call) or 0))
+    history, resolved, page_number = (
+        query.get("include_history", False),
+        query.get("include_resolved_values", False),
+        token_value(call) or 0,
+    )
+    flags = (history, resolved, page_number)
+    kept = _final_bodies.get(run, call.base_url, flags)
+    if kept is not None:
+        return Reply(200, kept[0], encoded=kept[1])
+    body = render.run(run, call.base_url, call.now, include_history=history, include_resolved=resolved)
+    body = render.paged(body, body, render.RUN_ARRAYS, page_number)
+    if run.final_at is not None:
+        _final_bodies.put(run, call.base_url, flags, (body, orjson.dumps(body)))
+    return Reply(200, body)
 
 
 @handlers.operation("jobsListRuns")

@@ -1,0 +1,48 @@
+"""The bundled documents' schemas are compiled on first use: every one of them must compile, and a request to an
+operation compiles (and checks by) its schemas as an eagerly compiled document would."""
+
+from simulator import create_app
+from simulator.contract.router import Router
+from simulator.exchange import Reply
+
+
+def _schemas(app):  # type: ignore[no-untyped-def]
+    for document in app.runtime.documents:
+        for op in document.operations:
+            yield from (s for s in (op.path_schema, op.query_schema, op.body_schema) if s is not None)
+            yield from (spec.schema for spec in op.responses.values() if spec.schema is not None)
+
+
+def test_every_bundled_schema_compiles() -> None:
+    app = create_app(seed=1)
+    schemas = list(_schemas(app))
+    assert schemas
+    for schema in schemas:
+        assert schema.compile() is not None
+        assert schema.compiled
+
+
+def test_a_lazily_compiled_response_schema_still_refuses_a_bad_body() -> None:
+    app = create_app(seed=1)
+    router: Router = app.runtime.router
+    op = router.match("GET", "/api/2.2/jobs/runs/get").operation
+    assert op is not None
+    spec = op.response_spec(200)
+    assert spec is not None and spec.schema is not None
+    checked = app.dispatcher._checked(Reply(200, {"run_id": "not a number"}), op, _Context())
+    assert checked.status == 500
+    assert checked.body["error_code"] == "JOBSIM_CONTRACT_VIOLATION"
+    assert "breaks rule" in checked.body["message"]
+
+
+class _Context:
+    encoded = None
+
+
+def test_templated_paths_route_by_their_shape() -> None:
+    router: Router = create_app(seed=1).runtime.router
+    assert router.match("GET", "/api/jobs/jobs/17").operation is not None  # DQOps, one path parameter
+    assert router.match("GET", "/v2/jobs/abc").operation is not None  # CDQ
+    found = router.match("GET", "/rest/dq/1.0/jobRuns/5")
+    assert found.operation is not None and found.path_values
+    assert router.match("GET", "/api/jobs/jobs/17/extra/segments").operation is None
