@@ -30,7 +30,7 @@ ERROR_KINDS = (
 
 _NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"}
 _TEMPLATE: dict[str, Any] = {"description": "a response template (see docs/declaring-an-api.md)"}
-_STEP = {
+_STEP: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["state"],
