@@ -17,6 +17,7 @@ GETS = (
     "/api/jobs/jobs/{id}",
     "/v2/jobs/{id}",
     "/rest/dq/1.0/jobRuns/{run_id}",
+    "/rest/2.0/jobs/{job_id}",
     "/_sim/health",
     "/api/v2/accounts/{account_id}/runs/{run_id}/",
     "/api/v2/dags/{dag_id}/dagRuns/{run_id}",

@@ -261,6 +261,7 @@ def prepare(port: int) -> list[Case]:
     dq_run = call("GET", "/rest/dq/1.0/jobRuns?limit=1")["results"][0]["jobRunId"]
     dbt_run = call("POST", "/api/v2/accounts/1/jobs/70001/run/", {"cause": "bench"}, headers=AUTH)["data"]["id"]
     dag_run = call("POST", "/api/v2/dags/example_etl/dagRuns", {}, headers=AUTH)["dag_run_id"]
+    dgc_job = call("GET", "/rest/2.0/jobs?limit=1")["results"][0]["id"]
     return [
         ("databricks runs/get", "GET", f"/api/2.2/jobs/runs/get?run_id={run_id}", None, None),
         ("databricks runs/list", "GET", "/api/2.2/jobs/runs/list?limit=25", None, None),
@@ -268,6 +269,7 @@ def prepare(port: int) -> list[Case]:
         ("dqops GET jobs/{id}", "GET", f"/api/jobs/jobs/{dqops_job}", None, None),
         ("cdq GET /v2/jobs/{id}", "GET", f"/v2/jobs/{cdq_job}", None, None),
         ("collibra-dq GET jobRuns/{id}", "GET", f"/rest/dq/1.0/jobRuns/{dq_run}", None, None),
+        ("collibra-dgc GET jobs/{id}", "GET", f"/rest/2.0/jobs/{dgc_job}", None, None),
         ("run-now, 2-task job", "POST", "/api/2.2/jobs/run-now", json.dumps({"job_id": realistic}), None),
         ("run-now, 1,000 active", "POST", "/api/2.2/jobs/run-now", json.dumps({"job_id": crowded}), None),
         ("dbt-cloud GET runs/{id}/", "GET", f"/api/v2/accounts/1/runs/{dbt_run}/", None, AUTH),

@@ -4,29 +4,47 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any
 
-from simulator.declared.loader import Declaration, OperationSpec, ResourceSpec
+from simulator.declared import keyset
+from simulator.declared.loader import CancelStep, Declaration, OperationSpec, ResourceSpec, RunSpec
 from simulator.declared.model import DeclaredState, Record
-from simulator.declared.template import format_time, lookup
+from simulator.declared.template import format_time, lookup, truthy
 from simulator.engine.lifecycle import Step, Timeline
+from simulator.engine.scenario import parse_duration
 from simulator.engine.session import Session
 from simulator.exchange import NO_BODY, ApiError, Call, ErrorKind, Handler, Reply
+
+# The id of the item the running handler found (per request): a deprecated operation's hints name it, errors too.
+_FOUND: ContextVar[Any] = ContextVar("declared_found", default=None)
 
 
 def request_context(call: Call) -> dict[str, Any]:
     now = call.now
+    base_url = call.base_url
     return {
         "request": {
             "path": call.path,
             "query": call.query,
             "body": None if call.body is NO_BODY else call.body,
             "headers": call.headers,
+            "base_path": base_path(base_url),
         },
         "time": {"now": now},
-        "base_url": call.base_url,
+        "base_url": base_url,
+        "caller": call.caller,
     }
+
+
+def base_path(base_url: str) -> str:
+    """The path part of the base URL (a session prefix such as /s/name), without a trailing slash."""
+    start = base_url.find("//")
+    slash = base_url.find("/", start + 2 if start >= 0 else 0)
+    return base_url[slash:].rstrip("/") if slash >= 0 else ""
 
 
 class Renderer:
@@ -83,6 +101,13 @@ class Renderer:
                     "total": until - record.created_at,
                 },
             )
+            context["time"] = times
+            if run.values:
+                values: dict[str, Any] = {}
+                context["values"] = values
+                for name, value in run.values:
+                    values[name] = value(context)
+            return context
         context["time"] = times
         return context
 
@@ -105,7 +130,8 @@ class _History(list[dict[str, Any]]):
 
 
 def not_found(spec: ResourceSpec, context: Mapping[str, Any], item_id: Any) -> ApiError:
-    return ApiError(404, str(spec.not_found({**context, "id": item_id})), kind=ErrorKind.NOT_FOUND)
+    message = str(spec.not_found({**context, "id": item_id}))
+    return ApiError(404, message, kind=ErrorKind.NOT_FOUND, code=spec.not_found_code)
 
 
 def build_handlers(declaration: Declaration) -> dict[str, Handler]:
@@ -121,13 +147,45 @@ def build_handlers(declaration: Declaration) -> dict[str, Handler]:
         "delete": _delete,
         "respond": _respond,
     }
-    return {op_id: builders[op.action](declaration, op, renderer) for op_id, op in declaration.operations.items()}
+    handlers = {}
+    for op_id, op in declaration.operations.items():
+        handler = builders[op.action](declaration, op, renderer)
+        if op.deprecated and declaration.deprecated_headers:
+            handler = _hinted(declaration, handler)
+        handlers[op_id] = handler
+    return handlers
+
+
+def deprecation_headers(declaration: Declaration, path: str, item_id: Any) -> dict[str, str]:
+    """The `deprecated.headers` of an answer: `$request.base_path` and the `$id` of the item it is about."""
+    context = {"request": {"base_path": path}, "id": item_id}
+    return {name: str(value(context)) for name, value in declaration.deprecated_headers.items()}
+
+
+def _hinted(declaration: Declaration, handler: Handler) -> Handler:
+    """Every answer of a deprecated operation, errors too, carries the declared hints."""
+
+    async def handle(call: Call) -> Reply:
+        token = _FOUND.set(None)
+        try:
+            try:
+                reply = await handler(call)
+            except ApiError as error:
+                hints = deprecation_headers(declaration, base_path(call.base_url), _FOUND.get())
+                error.headers = {**hints, **(error.headers or {})}
+                raise
+            hints = deprecation_headers(declaration, base_path(call.base_url), _FOUND.get())
+            return dataclasses.replace(reply, headers={**hints, **(reply.headers or {})})
+        finally:
+            _FOUND.reset(token)
+
+    return handle
 
 
 def _reply(op: OperationSpec, declaration: Declaration, context: dict[str, Any], envelope: Any) -> Reply:
     headers = {name: str(value(context)) for name, value in op.headers.items()} or None
-    if op.status == 204 and op.body is None:
-        return Reply(204, NO_BODY, headers)
+    if op.empty or (op.status == 204 and op.body is None):
+        return Reply(op.status, NO_BODY, headers)
     if op.body is not None:
         return Reply(op.status, op.body(context), headers)
     if envelope is not None:
@@ -138,18 +196,24 @@ def _reply(op: OperationSpec, declaration: Declaration, context: dict[str, Any],
 def _find(
     declaration: Declaration, op: OperationSpec, state: DeclaredState, context: dict[str, Any], now: float
 ) -> Record:
+    """The item the request names, checked against the operation's `require`; sets context["skip"] when the
+    operation's `skip` condition holds (the action then changes nothing)."""
     assert op.resource is not None and op.id is not None
     spec = declaration.resources[op.resource]
     wanted = op.id(context)
     record = state.store(op.resource).get(str(wanted))
     if record is not None and op.parent is not None and record.parent != str(op.parent(context)):
         record = None
-    if record is None:
+    if record is None or record.created_at > now:  # an item of sample data that appears later is not there yet
         raise not_found(spec, context, wanted)
-    if op.guards:
+    _FOUND.set(record.id)
+    if op.guards or op.skip is not None:
         if record.timeline is not None:
             record.timeline.observe(now)
-        _guard(op, Renderer(declaration).context(record, state, now, context))
+        item_context = Renderer(declaration).context(record, state, now, context)
+        _guard(op, item_context)
+        if op.skip is not None and truthy(op.skip(item_context)):
+            context["skip"] = True
     return record
 
 
@@ -164,9 +228,11 @@ _GUARD_ERRORS = {
 def _guard(op: OperationSpec, context: Mapping[str, Any]) -> None:
     """Refuse the action when one of its `require` conditions does not hold on the item (or the request)."""
     for guard in op.guards:
-        if not guard.test(context):
+        if not truthy(guard.test(context)):
             status, kind = _GUARD_ERRORS[guard.kind]
-            raise ApiError(status, str(guard.message(context)), kind=kind)
+            error = ApiError(status, str(guard.message(context)), kind=kind, code=guard.code)
+            error.help = guard.help  # type: ignore[attr-defined]
+            raise error
 
 
 def _new_id(spec: ResourceSpec, session: Session, api: str, context: Mapping[str, Any]) -> Any:
@@ -224,11 +290,55 @@ def create_record(
             attrs.setdefault("name", str(run.label(base)) if run.label is not None else str(item_id))
             found = session.plans.find(declaration.name, run.kind, attrs)
             steps = found.steps if found is not None else run.plan
+        if run.carry:
+            steps = carried(run, steps)
         plan = steps
         timeline = Timeline(run.lifecycle, steps, now)
     record = Record(spec.name, item_id, parent.key if parent is not None else None, fields, now, timeline, plan)
     store.add(record.key, record)
     return record
+
+
+def carried(run: RunSpec, steps: Iterable[Step]) -> tuple[Step, ...]:
+    """The plan with each carried value written into its steps' attrs: carried.<name>.from (the value the step
+    starts with) and .to (the value its `step` template gives at the end of the step)."""
+    levels = {carry.name: carry.start for carry in run.carry}
+    out = []
+    for step in steps:
+        context = {"state": step.state, "attrs": step.attrs, "timed": step.seconds is not None, "carried": levels}
+        ends = {carry.name: carry.step(context) for carry in run.carry}
+        moved = {name: {"from": levels[name], "to": ends[name]} for name in ends}
+        out.append(dataclasses.replace(step, attrs=MappingProxyType({**step.attrs, "carried": moved})))
+        levels = ends
+    return tuple(out)
+
+
+def cancel_steps(path: tuple[CancelStep, ...], context: Mapping[str, Any]) -> tuple[Step, ...]:
+    """A cancel path as it reads at the cancel: templated `for` and `attrs` evaluated on the run as it is now."""
+    out = []
+    for item in path:
+        step = item.step
+        if item.seconds is not None or item.attrs is not None:
+            changes: dict[str, Any] = {}
+            if item.seconds is not None:
+                changes["seconds"] = _seconds(item.seconds(context))
+            if item.attrs is not None:
+                changes["attrs"] = MappingProxyType({**step.attrs, **(item.attrs(context) or {})})
+            step = dataclasses.replace(step, **changes)
+        out.append(step)
+    return tuple(out)
+
+
+def _seconds(value: Any) -> float | None:
+    """A step's time from a template: a number of seconds, a duration (`0.5s`), or `never` / None (it holds)."""
+    if value is None or value == "never":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return parse_duration(str(value))
+    except ValueError:
+        return None
 
 
 def _create(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Handler:
@@ -294,7 +404,8 @@ def _update(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         now = call.now
         context = request_context(call)
         record = _find(declaration, op, state, context, now)
-        _apply_inputs(op, record, context, now)
+        if not context.get("skip"):
+            _apply_inputs(op, record, context, now)
         if record.timeline is not None:
             record.timeline.observe(now)
         return _item_reply(declaration, op, renderer, record, state, now, context)
@@ -354,7 +465,11 @@ def _cancel(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
     spec = declaration.resources[op.resource]
     assert spec.run is not None
     run = spec.run
-    cancel_path = run.lifecycle.cancel_path
+    templated = any(
+        item.seconds is not None or item.attrs is not None
+        for path in (run.cancel, *run.cancel_from.values())
+        for item in path
+    )
 
     async def handle(call: Call) -> Reply:
         state: DeclaredState = call.state
@@ -364,13 +479,22 @@ def _cancel(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> 
         timeline = record.timeline
         assert timeline is not None
         timeline.observe(now)
+        if context.get("skip"):
+            return _item_reply(declaration, op, renderer, record, state, now, context)
         if timeline.finished:
             if op.when_terminal == "conflict":
                 message = op.conflict({**context, "id": record.id, "state": timeline.state}) if op.conflict else None
                 raise ApiError(409, str(message or f"{record.key} has already ended"), kind=ErrorKind.CONFLICT)
         else:
-            timeline.interrupt(run.cancel_from.get(timeline.state, cancel_path), now)
-            record.updated_at = now
+            path = run.cancel_from.get(timeline.state, run.cancel)
+            if path:  # an empty path: a cancel changes nothing in this state (e.g. one being cancelled already)
+                if templated:
+                    steps = cancel_steps(path, renderer.context(record, state, now, context))
+                else:
+                    steps = tuple(item.step for item in path)
+                timeline.interrupt(steps, now)
+                record.updated_at = now
+        _apply_inputs(op, record, context, now)
         return _item_reply(declaration, op, renderer, record, state, now, context)
 
     return handle
@@ -419,6 +543,7 @@ def _list(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Ha
                     raise not_found(declaration.resources[spec.parent], context, parent_id)
         wanted = [(f, f.value(context)) for f in op.filters]
         wanted = [(f, _translated(f.values, v)) for f, v in wanted if v is not None and v != [] and v != f.any]
+        ops = {id(f): (str(f.op_of(context)) if f.op_of is not None else f.op) for f, _ in wanted}
         order = _order(op, context)
         # Filters and sort keys on stored fields and ids need no timeline and no full context: a listing of
         # thousands of runs then builds the full context only for the page it answers.
@@ -427,16 +552,21 @@ def _list(declaration: Declaration, op: OperationSpec, renderer: Renderer) -> Ha
         for record in state.store(spec.name).oldest_first():
             if parent_key is not None and record.parent != parent_key:
                 continue
+            if record.created_at > now:  # sample data that appears later
+                continue
             if light:
                 item_context = {"id": record.id, "fields": record.fields, "parent": {"id": record.parent}}
             else:
                 if record.timeline is not None:
                     record.timeline.observe(now)
                 item_context = renderer.context(record, state, now, context)
-            if all(_passes(lookup(item_context, f.path), f.op, value) for f, value in wanted):
+            if all(_passes(lookup(item_context, f.path), ops[id(f)], value) for f, value in wanted):
                 rows.append((record, item_context))
-        rows = _sorted(rows, order) if order else rows[::-1]  # no order: newest first
-        page, paging = _page(op, rows, context)
+        rows = _sorted(rows, order, op.nulls_last) if order else rows[::-1]  # no order: newest first
+        if op.paging["style"] == "keyset":
+            page, paging = _keyset_page(op, rows, context, call, order)
+        else:
+            page, paging = _page(op, rows, context)
         items = []
         for record, item_context in page:
             if light:
@@ -470,6 +600,12 @@ def _passes(actual: Any, op: str | None, wanted: Any) -> bool:
         return text == expected or actual == wanted
     if op == "prefix":
         return text.startswith(expected)
+    if op == "suffix":
+        return text.endswith(expected)
+    if op == "iprefix":
+        return text.casefold().startswith(expected.casefold())
+    if op == "isuffix":
+        return text.casefold().endswith(expected.casefold())
     if op == "contains":
         return expected.lower() in text.lower()
     if op == "like":  # SQL LIKE: % any run, _ one character
@@ -515,21 +651,75 @@ def _order(op: OperationSpec, context: Mapping[str, Any]) -> list[tuple[tuple[st
 
 
 def _sorted(
-    rows: list[tuple[Record, dict[str, Any]]], order: list[tuple[tuple[str, ...], bool]]
+    rows: list[tuple[Record, dict[str, Any]]], order: list[tuple[tuple[str, ...], bool]], nulls_last: bool = False
 ) -> list[tuple[Record, dict[str, Any]]]:
     for path, descending in reversed(order):  # a stable sort per key, the last key first, is a multi-key sort
-        rows = sorted(rows, key=_row_key(path), reverse=descending)
+        rows = sorted(rows, key=_row_key(path, descending, nulls_last), reverse=descending)
     return rows
 
 
-def _row_key(path: tuple[str, ...]) -> Callable[[tuple[Record, dict[str, Any]]], tuple[int, Any]]:
-    return lambda row: _sort_key(lookup(row[1], path))
+def _row_key(
+    path: tuple[str, ...], descending: bool = False, nulls_last: bool = False
+) -> Callable[[tuple[Record, dict[str, Any]]], tuple[int, Any]]:
+    last = nulls_last != descending  # a reversed sort puts the smallest key last
+    return lambda row: _sort_key(lookup(row[1], path), last)
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def _sort_key(value: Any, none_last: bool = False) -> tuple[int, Any]:
     if value is None:
-        return (0, "")
+        return (3, "") if none_last else (0, "")
     return (1, value) if isinstance(value, int | float) else (2, str(value))
+
+
+def _keyset_page(
+    op: OperationSpec,
+    rows: list[tuple[Record, dict[str, Any]]],
+    context: Mapping[str, Any],
+    call: Call,
+    order: list[tuple[tuple[str, ...], bool]],
+) -> tuple[list[tuple[Record, dict[str, Any]]], dict[str, Any]]:
+    """A page from the cursor's position on; the next cursor names the first item of the next page."""
+    paging, inputs = op.paging, op.paging_inputs
+    limit = _integer(inputs["limit"](context), "limit") if "limit" in inputs else None
+    limit = max(int(paging.get("default_limit", 100)) if limit is None else limit, 0)
+    if "max_limit" in paging:
+        limit = min(limit, int(paging["max_limit"]))
+    digest = keyset.query_digest(call.query, paging.get("unbound", ()))
+    token = inputs["token"](context) if "token" in inputs else None
+    start = 0
+    if token:
+        try:
+            position = keyset.read(str(token), call.session.id, digest)
+        except keyset.OtherQuery:
+            raise _bad_cursor(paging, "other_query", token) from None
+        except keyset.BadToken:
+            raise _bad_cursor(paging, "invalid", token) from None
+        start = next((i for i, row in enumerate(rows) if not _precedes(row, position, order, op.nulls_last)), len(rows))
+    page = rows[start : start + limit]
+    more = start + limit < len(rows)
+    out: dict[str, Any] = {"offset": start, "limit": limit, "has_more": more, "prev_token": None, "next_token": None}
+    if more:
+        following = rows[start + limit][1]
+        out["next_token"] = keyset.issue(call.session.id, digest, [lookup(following, path) for path, _ in order])
+    return page, out
+
+
+def _precedes(
+    row: tuple[Record, dict[str, Any]], position: list[Any], order: list[tuple[tuple[str, ...], bool]], nulls: bool
+) -> bool:
+    """Whether `row` comes before the item whose sort values are `position` in the listing's order."""
+    for (path, descending), value in zip(order, position, strict=False):
+        last = nulls != descending
+        mine, theirs = _sort_key(lookup(row[1], path), last), _sort_key(value, last)
+        if mine != theirs:
+            return mine > theirs if descending else mine < theirs
+    return False
+
+
+def _bad_cursor(paging: Mapping[str, Any], which: str, token: Any) -> ApiError:
+    default = f"the cursor {token!r} is not valid"
+    message = str(paging.get(which) or paging.get("invalid") or default).replace("${token}", str(token))
+    return ApiError(400, message, kind=ErrorKind.INVALID_PARAMETER, field="cursor")
 
 
 def _page(

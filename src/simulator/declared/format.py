@@ -14,7 +14,8 @@ from simulator.exchange import PHASES
 
 ACTIONS = ("create", "trigger", "get", "list", "update", "set-state", "cancel", "delete", "respond")
 ID_STYLES = ("sequence", "uuid", "prefixed", "template", "given")
-PAGING_STYLES = ("offset", "page", "token", "cursor", "none")
+PAGING_STYLES = ("offset", "page", "token", "cursor", "keyset", "none")
+FILTER_OPS = ("eq", "in", "like", "prefix", "suffix", "iprefix", "isuffix", "contains", "gte", "lte")
 ERROR_KINDS = (
     "invalid",
     "not_found",
@@ -29,7 +30,7 @@ ERROR_KINDS = (
 
 _NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"}
 _TEMPLATE: dict[str, Any] = {"description": "a response template (see docs/declaring-an-api.md)"}
-_STEP = {
+_STEP: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["state"],
@@ -43,7 +44,21 @@ _STEP = {
     },
 }
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
-
+# A cancel step is read when the cancel happens: `for` and `attrs` may be templates over the run at that moment
+# (e.g. `for: {$default: $attrs.cancel_after, else: 0.3s}`; a `for` of `never` holds).
+_CANCEL_STEP = {
+    **_STEP,
+    "properties": {**_STEP["properties"], "for": {"description": "a duration, `never`, or a template giving one"}},
+}
+_CARRY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["step"],
+    "properties": {
+        "start": {"description": "the value before the first step (default 0)"},
+        "step": {"description": "a template: the value at the end of a step, from $state, $attrs, $timed, $carried"},
+    },
+}
 _LIFECYCLE = {
     "type": "object",
     "additionalProperties": False,
@@ -65,12 +80,28 @@ _LIFECYCLE = {
         },
         "started": {**_STRINGS, "description": "states whose first entry is the run's start time"},
         "plan": {"type": "array", "minItems": 1, "items": _STEP, "description": "the default plan"},
-        "cancel": {"type": "array", "minItems": 1, "items": _STEP, "description": "the steps a cancel follows"},
+        "cancel": {
+            "type": "array",
+            "minItems": 1,
+            "items": _CANCEL_STEP,
+            "description": "the steps a cancel follows",
+        },
         "cancel_from": {
             "type": "object",
-            "additionalProperties": {"type": "array", "minItems": 1, "items": _STEP},
-            "description": "state -> the steps a cancel follows from that state (in place of `cancel`)",
+            "additionalProperties": {"type": "array", "items": _CANCEL_STEP},
+            "description": "state -> the steps a cancel follows from that state (in place of `cancel`); [] for none",
         },
+        "carry": {
+            "type": "object",
+            "additionalProperties": _CARRY,
+            "description": "values carried from step to step: each step's attrs get carried.<name>.from and .to",
+        },
+        "values": {
+            "type": "object",
+            "additionalProperties": _TEMPLATE,
+            "description": "values computed from a run (templates), read as $values.<name> by renders and filters",
+        },
+        "shown": {"description": "a template: the state the dashboard shows (e.g. STATE/RESULT)"},
         "failure": {"type": "array", "minItems": 1, "items": _STEP, "description": "what a failed run looks like"},
         "match": {**_STRINGS, "description": "fields scenario plans may match on (besides name and id)"},
         "label": {"type": "string", "description": "a template: the run's name on the dashboard"},
@@ -107,6 +138,7 @@ _RESOURCE = {
         "fields": {"type": "object", "description": "stored fields and their defaults (templates)"},
         "lifecycle": _LIFECYCLE,
         "not_found": {"type": "string", "description": "the not-found message (a template)"},
+        "not_found_code": {"type": "string", "description": "the vendor's error code of a not-found item"},
         "conflict": {"type": "string", "description": "the message when a given id is taken (a template)"},
     },
 }
@@ -115,9 +147,10 @@ _ORDER = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "by": {"type": "string", "description": "a template: the requested order (a key; '-' first: descending)"},
+        "by": {"description": "a template: the requested order (a key or a list of keys; - first: descending)"},
         "default": {"type": "string"},
         "keys": {"type": "object", "additionalProperties": {"type": "string"}},
+        "nulls": {"enum": ["first", "last"], "description": "where items without the value go (default: first)"},
     },
 }
 
@@ -127,12 +160,18 @@ _PAGING = {
     "required": ["style"],
     "properties": {
         "style": {"enum": list(PAGING_STYLES)},
-        "offset": {"type": "string"},
-        "page": {"type": "string"},
-        "token": {"type": "string"},
-        "limit": {"type": "string"},
+        "offset": {"description": "a template: the requested offset"},
+        "page": {"description": "a template: the requested page number"},
+        "token": {"description": "a template: the page token or cursor sent"},
+        "limit": {"description": "a template: the requested page size"},
         "default_limit": {"type": "integer", "minimum": 1},
         "max_limit": {"type": "integer", "minimum": 1},
+        "unbound": {
+            **_STRINGS,
+            "description": "keyset: query parameters a cursor is not bound to (it is bound to all the others)",
+        },
+        "invalid": {"type": "string", "description": "keyset: the message for a cursor not issued (${token})"},
+        "other_query": {"type": "string", "description": "keyset: the message for a cursor of another query"},
     },
 }
 
@@ -142,8 +181,11 @@ _FILTER = {
     "required": ["field", "value"],
     "properties": {
         "field": {"type": "string", "description": "a path in the stored item: id, state, fields.x, parent.id"},
-        "value": {"type": "string", "description": "a template: the requested value (None: no filter)"},
-        "op": {"enum": ["eq", "in", "like", "prefix", "contains", "gte", "lte"]},
+        "value": {"description": "a template: the requested value (None: no filter)"},
+        "op": {
+            "description": f"{', '.join(FILTER_OPS)} (i: case-insensitive), or a template giving one",
+            "anyOf": [{"enum": list(FILTER_OPS)}, {"type": "string", "pattern": "^\\$"}, {"type": "object"}],
+        },
         "any": {"description": "a requested value that means no filter (e.g. ~)"},
         "values": {"type": "object", "description": "requested value -> stored value (e.g. a status code -> state)"},
     },
@@ -168,17 +210,20 @@ _OPERATION = {
                     "test": {"description": "a template: true (or a non-empty value) to go on"},
                     "kind": {"enum": ["conflict", "invalid", "not_found", "forbidden"]},
                     "message": {"type": "string"},
+                    "code": {"type": "string", "description": "the vendor's error code ($error.code)"},
+                    "help": {"type": "string", "description": "a hint for the user ($error.help)"},
                 },
             },
         },
         "resource": _NAME,
-        "id": {"type": "string", "description": "a template: the id of the item acted on"},
-        "parent": {"type": "string", "description": "a template: the parent's id"},
+        "id": {"description": "a template: the id of the item acted on"},
+        "parent": {"description": "a template: the parent's id"},
         "parent_any": {"description": "a parent value that means every parent (list only)"},
         "input": {"type": "object", "additionalProperties": {}, "description": "stored field -> template"},
         "state": {"type": "string", "description": "set-state: a template giving the target state"},
         "settable": _STRINGS,
         "when_terminal": {"enum": ["conflict", "ignore"]},
+        "skip": {"description": "a template: when true, the action changes nothing and answers as if it had"},
         "conflict": {"type": "string", "description": "the conflict message (a template)"},
         "filter": {"type": "array", "items": _FILTER},
         "order": _ORDER,
@@ -192,7 +237,35 @@ _OPERATION = {
 _ERROR = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"status": {"type": "integer", "minimum": 400, "maximum": 599}, "body": _TEMPLATE},
+    "properties": {
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "body": _TEMPLATE,
+        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+_HEADERS = {"type": "object", "additionalProperties": _TEMPLATE}
+
+_USERS = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "callers are users a scenario declares (HTTP Basic or a bearer token), see docs",
+    "properties": {
+        "data": {"type": "string", "description": "the scenario data key listing the users (default: users)"},
+        "namespace": {"type": "string", "description": "the URL whose UUIDv5 namespace gives each user's id"},
+        "default": {"type": "string", "description": "the caller without credentials while no user is declared"},
+        "admin": {"type": "string", "description": "the user name that is an admin unless a user says otherwise"},
+    },
+}
+
+_DATA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["resource"],
+    "properties": {
+        "resource": _NAME,
+        "item": {"type": "object", "description": "the JSON Schema of one item (id, ago, appears_after, plan too)"},
+        "fields": {"type": "object", "description": "stored field -> template over $item"},
+    },
 }
 
 API_SCHEMA: dict[str, Any] = {
@@ -239,7 +312,20 @@ API_SCHEMA: dict[str, Any] = {
                 "schemes": {**_STRINGS, "description": "accepted words before the token (Bearer, Token, ...)"},
                 "message": {"type": "string"},
                 "challenge": {"type": "string", "description": "the WWW-Authenticate header of a 401"},
+                "help": {"type": "string", "description": "a hint for the user of a 401 ($error.help)"},
+                "users": _USERS,
             },
+        },
+        "data": {
+            "type": "object",
+            "additionalProperties": _DATA,
+            "description": "the scenario `data` keys: sample items written flat, each key filling one resource",
+        },
+        "deprecated": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"headers": _HEADERS},
+            "description": "headers on every answer (errors too) of an operation the document marks deprecated",
         },
         "resources": {"type": "object", "minProperties": 1, "additionalProperties": _RESOURCE},
         "operations": {"type": "object", "minProperties": 1, "additionalProperties": _OPERATION},

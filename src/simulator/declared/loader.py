@@ -41,6 +41,24 @@ class IdSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CancelStep:
+    """A step of a cancel path, read when the cancel happens: `seconds` and `attrs` may be templates of the run."""
+
+    step: Step
+    seconds: Compiled | None = None
+    attrs: Compiled | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Carry:
+    """A value carried from step to step of a plan: `step` gives its value at the end of each step."""
+
+    name: str
+    start: Any
+    step: Compiled
+
+
+@dataclass(frozen=True, slots=True)
 class RunSpec:
     """A resource's lifecycle: the engine's Lifecycle plus what the vendor calls things and how runs start."""
 
@@ -52,7 +70,11 @@ class RunSpec:
     started: frozenset[str]
     match_keys: frozenset[str]
     label: Compiled | None
-    cancel_from: Mapping[str, tuple[Step, ...]]
+    cancel_from: Mapping[str, tuple[CancelStep, ...]]
+    cancel: tuple[CancelStep, ...]
+    carry: tuple[Carry, ...]
+    values: tuple[tuple[str, Compiled], ...]
+    shown: Compiled | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +87,7 @@ class ResourceSpec:
     run: RunSpec | None
     not_found: Compiled
     conflict: Compiled
+    not_found_code: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +95,7 @@ class FilterSpec:
     path: tuple[str, ...]
     value: Compiled
     op: str | None
+    op_of: Compiled | None  # the op chosen by the request (e.g. a match mode parameter)
     any: Any
     values: Mapping[str, Any] | None
 
@@ -83,6 +107,8 @@ class GuardSpec:
     test: Compiled
     kind: str
     message: Compiled
+    code: str | None
+    help: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +125,11 @@ class OperationSpec:
     when_terminal: str
     conflict: Compiled | None
     filters: tuple[FilterSpec, ...]
+    skip: Compiled | None
     order_by: Compiled | None
     order_default: str | None
     order_keys: Mapping[str, tuple[str, ...]]
+    nulls_last: bool
     paging: Mapping[str, Any]
     paging_inputs: Mapping[str, Compiled]
     status: int
@@ -109,6 +137,8 @@ class OperationSpec:
     headers: Mapping[str, Compiled]
     public: bool
     view: str | None  # another render of the resource for this operation (a second API surface's words)
+    empty: bool  # `body: null`: the answer has no body
+    deprecated: bool  # the document marks the operation deprecated
     guards: tuple[GuardSpec, ...]
 
 
@@ -116,6 +146,27 @@ class OperationSpec:
 class ErrorSpec:
     status: int | None
     body: Compiled
+    headers: Mapping[str, Compiled]
+
+
+@dataclass(frozen=True, slots=True)
+class UsersSpec:
+    """Callers are the users a scenario declares (`data.<key>`), by HTTP Basic or bearer token."""
+
+    data_key: str
+    namespace: str
+    default: str
+    admin: str
+
+
+@dataclass(frozen=True, slots=True)
+class DataSpec:
+    """A scenario `data` key whose items (written flat) fill one resource."""
+
+    key: str
+    resource: str
+    item: Mapping[str, Any] | None
+    fields: tuple[tuple[str, Compiled], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +181,11 @@ class Declaration:
     auth_schemes: frozenset[str]
     auth_message: str
     auth_challenge: str | None
+    auth_help: str | None
+    users: UsersSpec | None
+    data: Mapping[str, DataSpec]
+    deprecated_headers: Mapping[str, Compiled]
+    deprecated_paths: tuple[re.Pattern[str], ...]  # of operations the documents mark deprecated (for fault errors)
     resources: Mapping[str, ResourceSpec]
     operations: Mapping[str, OperationSpec]
     renders: Mapping[str, Compiled]
@@ -186,6 +242,8 @@ class _Compiler:
         named = data.get("document", "openapi.yaml")
         paths = [self.folder / str(name) for name in ([named] if isinstance(named, str) else named)]
         known_ids: set[str] = set()
+        self.deprecated: set[str] = set()
+        self.deprecated_paths: list[re.Pattern[str]] = []
         titles = []
         for index, document_path in enumerate(paths):
             try:
@@ -194,6 +252,12 @@ class _Compiler:
                 where = ("document",) if isinstance(named, str) else ("document", index)
                 raise self.fail(where, f"cannot load the OpenAPI document {document_path.name}: {exc}") from None
             known_ids |= {op.operation_id for op in document.operations}
+            self.deprecated |= {op.operation_id for op in document.operations if op.deprecated}
+            self.deprecated_paths += [
+                re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(op.path)) + "/?$")
+                for op in document.operations
+                if op.deprecated
+            ]
             titles.append(document.title)
         resources = {name: self.resource(name, raw) for name, raw in data["resources"].items()}
         for name, spec in resources.items():
@@ -219,9 +283,39 @@ class _Compiler:
                 raise self.fail(("operations", operation_id), "a list needs a `body` (or an `envelope.list`)")
         auth = data.get("auth", {})
         errors = {
-            kind: ErrorSpec(raw.get("status"), self.template(raw.get("body", "$error.message"), ("errors", kind)))
+            kind: ErrorSpec(
+                raw.get("status"),
+                self.template(raw.get("body", "$error.message"), ("errors", kind)),
+                self.headers(raw.get("headers", {}), ("errors", kind, "headers")),
+            )
             for kind, raw in data.get("errors", {}).items()
         }
+        users_raw = auth.get("users") if auth else None
+        users = (
+            UsersSpec(
+                data_key=str(users_raw.get("data", "users")),
+                namespace=str(users_raw.get("namespace", "https://jobsim.dev/names")),  # as $uuid5
+                default=str(users_raw.get("default", "admin")),
+                admin=str(users_raw.get("admin", users_raw.get("default", "admin"))),
+            )
+            if users_raw is not None
+            else None
+        )
+        data_specs = {}
+        for key, raw in data.get("data", {}).items():
+            if raw["resource"] not in resources:
+                raise self.fail(("data", key, "resource"), f"no resource {raw['resource']!r}")
+            if users is not None and key == users.data_key:
+                raise self.fail(("data", key), f"{key!r} holds the users (auth.users)")
+            data_specs[key] = DataSpec(
+                key=key,
+                resource=raw["resource"],
+                item=raw.get("item"),
+                fields=tuple(
+                    (name, self.template(value, ("data", key, "fields", name)))
+                    for name, value in raw.get("fields", {}).items()
+                ),
+            )
         return Declaration(
             name=data["name"],
             title=str(data.get("title") or titles[0]),
@@ -233,6 +327,13 @@ class _Compiler:
             auth_schemes=frozenset(s.lower() for s in auth.get("schemes", ["Bearer"])),
             auth_message=str(auth.get("message", "Credentials are missing or not valid.")),
             auth_challenge=auth.get("challenge"),
+            auth_help=auth.get("help"),
+            users=users,
+            data=MappingProxyType(data_specs),
+            deprecated_paths=tuple(self.deprecated_paths),
+            deprecated_headers=MappingProxyType(
+                self.headers(data.get("deprecated", {}).get("headers", {}), ("deprecated", "headers"))
+            ),
             resources=MappingProxyType(resources),
             operations=MappingProxyType(operations),
             renders=MappingProxyType(renders),
@@ -242,6 +343,41 @@ class _Compiler:
             parser_rules=_parser_rules(data.get("parser", "strict")),
             roots=frozenset(_roots(data)),
         )
+
+    def headers(self, raw: Mapping[str, Any], where: tuple[Any, ...]) -> dict[str, Compiled]:
+        return {name: self.template(value, (*where, name)) for name, value in raw.items()}
+
+    def cancel_steps(
+        self, raw: list[dict[str, Any]], where: tuple[Any, ...], states: frozenset[str]
+    ) -> tuple[CancelStep, ...]:
+        """Cancel steps: a `for` or `attrs` with templates is read when the cancel happens."""
+        plain, templates = [], []
+        for index, item in enumerate(raw):
+            timed = item.get("for")
+            templated_for = isinstance(timed, dict) or (isinstance(timed, str) and timed.startswith("$"))
+            attrs = item.get("attrs", {})
+            templated_attrs = "$" in repr(attrs)
+            if timed is not None and not templated_for and timed != "never":
+                try:
+                    parse_duration(timed)
+                except (TypeError, ValueError) as exc:
+                    raise self.fail((*where, index, "for"), str(exc)) from None
+            plain.append(
+                {
+                    k: v
+                    for k, v in item.items()
+                    if not (k == "for" and (templated_for or timed == "never"))
+                    and not (k == "attrs" and templated_attrs)
+                }
+            )
+            templates.append(
+                (
+                    self.template(timed, (*where, index, "for")) if templated_for else None,
+                    self.template(attrs, (*where, index, "attrs")) if templated_attrs else None,
+                )
+            )
+        steps = self.steps(plain, where, states)
+        return tuple(CancelStep(step, *compiled) for step, compiled in zip(steps, templates, strict=True))
 
     def resource(self, name: str, raw: dict[str, Any]) -> ResourceSpec:
         where = ("resources", name)
@@ -275,6 +411,7 @@ class _Compiler:
             run=run,
             not_found=self.template(raw.get("not_found", f"{name} ${{id}} not found"), (*where, "not_found")),
             conflict=self.template(raw.get("conflict", f"{name} ${{id}} already exists"), (*where, "conflict")),
+            not_found_code=raw.get("not_found_code"),
         )
 
     def steps(self, raw: list[dict[str, Any]], where: tuple[Any, ...], states: frozenset[str]) -> tuple[Step, ...]:
@@ -316,10 +453,12 @@ class _Compiler:
                 moves[source_state] = frozenset(targets)
         phases = dict(raw.get("phases", {}))
         for state in phases:
-            if state not in states:
+            if state.split("/")[0] not in states:  # STATE/RESULT: the phase of a state with that result
                 raise self.fail((*where, "phases", state), f"unknown state {state!r}")
         plan = self.steps(raw["plan"], (*where, "plan"), states)
-        cancel = self.steps(raw.get("cancel", [{"state": sorted(terminal)[0]}]), (*where, "cancel"), states)
+        cancel_raw = raw.get("cancel", [{"state": sorted(terminal)[0]}])
+        cancel_steps = self.cancel_steps(cancel_raw, (*where, "cancel"), states)
+        cancel = tuple(item.step for item in cancel_steps)
         failure = self.steps(raw.get("failure", []), (*where, "failure"), states) if "failure" in raw else ()
         for state in raw.get("cancel_from", {}):
             if state not in states:
@@ -344,9 +483,18 @@ class _Compiler:
             started=frozenset(raw.get("started", [s for s in ordered if phases.get(s) == "running"])),
             match_keys=frozenset({"name", "id", *raw.get("match", [])}),
             label=self.template(raw["label"], (*where, "label")) if "label" in raw else None,
+            cancel=cancel_steps,
+            carry=tuple(
+                Carry(name, item.get("start", 0), self.template(item["step"], (*where, "carry", name, "step")))
+                for name, item in raw.get("carry", {}).items()
+            ),
+            values=tuple(
+                (name, self.template(value, (*where, "values", name))) for name, value in raw.get("values", {}).items()
+            ),
+            shown=self.template(raw["shown"], (*where, "shown")) if "shown" in raw else None,
             cancel_from=MappingProxyType(
                 {
-                    state: self.steps(steps, (*where, "cancel_from", state), states)
+                    state: self.cancel_steps(steps, (*where, "cancel_from", state), states)
                     for state, steps in raw.get("cancel_from", {}).items()
                 }
             ),
@@ -411,7 +559,10 @@ class _Compiler:
                 FilterSpec(
                     path=tuple(item["field"].split(".")),
                     value=self.template(item["value"], (*where, "filter", index, "value")),
-                    op=item.get("op"),
+                    op=item.get("op") if isinstance(item.get("op"), str) and not item["op"].startswith("$") else None,
+                    op_of=self.template(item["op"], (*where, "filter", index, "op"))
+                    if "op" in item and not (isinstance(item["op"], str) and not item["op"].startswith("$"))
+                    else None,
                     any=item.get("any"),
                     values=MappingProxyType({str(k): v for k, v in item["values"].items()})
                     if "values" in item
@@ -421,6 +572,8 @@ class _Compiler:
             ),
             order_by=self.template(order["by"], (*where, "order", "by")) if "by" in order else None,
             order_default=order.get("default"),
+            nulls_last=order.get("nulls") == "last",
+            skip=maybe("skip"),
             order_keys=MappingProxyType(keys),
             paging=MappingProxyType(paging),
             paging_inputs=MappingProxyType(paging_inputs),
@@ -433,11 +586,15 @@ class _Compiler:
                 }
             ),
             public=bool(raw.get("public", False)),
+            empty="body" in raw and raw["body"] is None,
+            deprecated=operation_id in self.deprecated,
             view=raw.get("view"),
             guards=tuple(
                 GuardSpec(
                     test=self.template(item["test"], (*where, "require", index, "test")),
                     kind=str(item.get("kind", "conflict")),
+                    code=item.get("code"),
+                    help=item.get("help"),
                     message=self.template(
                         item.get("message", "the request cannot be carried out"), (*where, "require", index, "message")
                     ),

@@ -45,6 +45,7 @@ class Record:
 @dataclass(slots=True)
 class DeclaredState:
     stores: dict[str, Store[str, Record]] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=dict)  # name -> credentials.User, when the API declares users
 
     def store(self, resource: str) -> Store[str, Record]:
         found = self.stores.get(resource)

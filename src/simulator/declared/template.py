@@ -4,7 +4,7 @@ A template is JSON-like data. In it:
 - a string `$a.b.c` is the value at that path of the context (None when any part is missing);
 - a string with `${a.b}` inside is text with those values interpolated;
 - a mapping with one `$`-key is a transform: `$map`, `$is`, `$time`, `$duration`, `$default`, `$count`, `$each`,
-  `$lerp`;
+  `$lerp`, `$eq`, `$any`, `$all`, `$not`, `$min`, `$floor`, `$lower`, `$uuid5`;
 - a mapping key ending in `?` is left out when its value is None;
 - anything else is a literal (`$$` at the start of a string escapes a literal `$`).
 """
@@ -12,7 +12,9 @@ A template is JSON-like data. In it:
 from __future__ import annotations
 
 import functools
+import math
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +25,26 @@ Compiled = Callable[[Context], Any]
 _INTERPOLATION = re.compile(r"\$\{([A-Za-z0-9_.@-]+)\}")
 TIME_FORMATS = ("iso", "iso_ms", "iso_us", "iso_offset", "epoch_s", "epoch_ms", "date")
 DURATION_FORMATS = ("seconds", "ms", "whole_seconds", "hms", "humanized")
-TRANSFORMS = ("$map", "$is", "$time", "$duration", "$default", "$count", "$each", "$lerp")
+TRANSFORMS = (
+    "$map",
+    "$is",
+    "$time",
+    "$duration",
+    "$default",
+    "$count",
+    "$each",
+    "$lerp",
+    "$eq",
+    "$any",
+    "$all",
+    "$not",
+    "$min",
+    "$floor",
+    "$lower",
+    "$uuid5",
+)
+# Transforms whose operand is a list of templates (each compiled on its own).
+_LIST_TRANSFORMS = frozenset({"$eq", "$any", "$all", "$min"})
 
 
 class TemplateError(ValueError):
@@ -237,6 +258,8 @@ def _compile_transform(raw: dict[str, Any], keys: list[str], time_style: str, pa
         if not isinstance(target, str) or not target.strip("$"):
             raise TemplateError((*path, kind), f"{kind} takes a path, e.g. time.started or duration.run")
         source = compile_path(tuple(target.lstrip("$").split(".")))
+    elif kind in _LIST_TRANSFORMS:
+        source = _none
     else:
         source = compile_template(raw[kind], time_style, (*path, kind))
     if kind == "$map":
@@ -287,8 +310,82 @@ def _compile_transform(raw: dict[str, Any], keys: list[str], time_style: str, pa
         return lerp
     if kind == "$count":
         return lambda context: len(source(context) or ())
+    if kind in _LIST_TRANSFORMS:
+        return _compile_list_transform(kind, raw[kind], time_style, path)
+    if kind == "$not":
+        return lambda context: not truthy(source(context))
+    if kind == "$floor":
+        return lambda context: _floor(source(context))
+    if kind == "$lower":
+        return lambda context: _lower(source(context))
+    if kind == "$uuid5":
+        namespace = uuid.uuid5(uuid.NAMESPACE_URL, str(raw.get("namespace", "https://jobsim.dev/names")))
+        return lambda context: _uuid5(namespace, source(context))
     fallback_template = compile_template(raw.get("else"), time_style, (*path, "else"))
     return lambda context: _first(source(context), fallback_template, context)
+
+
+def _none(context: Context) -> Any:
+    return None
+
+
+def _compile_list_transform(kind: str, raw: Any, time_style: str, path: tuple[Any, ...]) -> Compiled:
+    """`$eq`, `$any`, `$all`, `$min`: each takes a list of templates."""
+    if not isinstance(raw, list) or not raw:
+        raise TemplateError((*path, kind), f"{kind} takes a list of templates")
+    items = [compile_template(item, time_style, (*path, kind, index)) for index, item in enumerate(raw)]
+    if kind == "$eq":
+
+        def equal(context: Context) -> bool:
+            values = [item(context) for item in items]
+            return all(_same(values[0], value) for value in values[1:])
+
+        return equal
+    if kind == "$any":
+        return lambda context: any(truthy(item(context)) for item in items)
+    if kind == "$all":
+        return lambda context: all(truthy(item(context)) for item in items)
+
+    def smallest(context: Context) -> Any:
+        numbers = [n for n in (_number(item(context)) for item in items) if n is not None]
+        if not numbers:
+            return None
+        low = min(numbers)
+        return int(low) if low.is_integer() else low
+
+    return smallest
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or (a is not None and b is not None and _text(a) == _text(b))
+
+
+def truthy(value: Any) -> bool:
+    """A condition's value (of `$not`, `$any`, `$all`, `require` and `skip`): false, None, 0, "", "false" and empty
+    lists are false."""
+    if isinstance(value, str):
+        return value not in ("", "false", "False")
+    return bool(value)
+
+
+def _floor(value: Any) -> Any:
+    number = _number(value)
+    return None if number is None else math.floor(number + 1e-9)
+
+
+def _lower(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _uuid5(namespace: uuid.UUID, value: Any) -> Any:
+    """A stable UUID for a name (a value that already is a UUID is kept, lower case)."""
+    if value is None:
+        return None
+    text = str(value)
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return str(uuid.uuid5(namespace, text))
 
 
 def _first(value: Any, fallback: Compiled, context: Context) -> Any:

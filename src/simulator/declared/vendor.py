@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 from starlette.datastructures import Headers
 
 from simulator.contract.operation import Operation
-from simulator.declared.actions import Renderer, build_handlers, create_record
+from simulator.declared import credentials
+from simulator.declared.actions import Renderer, build_handlers, create_record, deprecation_headers
 from simulator.declared.loader import ApiDeclarationError, Declaration, load_declaration
 from simulator.declared.model import DeclaredState, Record
 from simulator.declared.template import format_time
@@ -53,40 +54,81 @@ class DeclaredVendor(Vendor):
         declaration = self.declaration
         now = session.now()
         base = {"time": {"now": now}, "request": {}}
-        for resource, items in scenario.data.items():
-            spec = declaration.resources[resource]
-            for item in items:
-                created = now - parse_duration(item.get("ago", 0))
-                parent = None
-                if spec.parent is not None and "parent" in item:
-                    parent = state.store(spec.parent).get(str(item["parent"]))
-                    if parent is None:
-                        raise ScenarioError(
-                            scenario.source, None, f"data.{resource}: no {spec.parent} {item['parent']}"
-                        )
-                steps = None
-                if spec.run is not None and "plan" in item:
-                    plan = session.plans.named(declaration.name, item["plan"])
-                    if plan is None:
-                        raise ScenarioError(scenario.source, None, f"data.{resource}: no plan named {item['plan']!r}")
-                    steps = plan.steps
-                if str(item.get("id")) in state.store(resource):
-                    continue  # a scenario applied twice keeps its sample items once
-                context = {**base, "time": {"now": created}}
-                record = create_record(
-                    declaration,
-                    spec,
-                    session,
-                    state,
-                    dict(item.get("fields", {})),
-                    parent,
-                    context,
-                    created,
-                    steps,
-                    item.get("id"),
-                )
-                if record.timeline is not None:
-                    record.timeline.observe(now)
+        users = declaration.users
+        for key, items in scenario.data.items():
+            if users is not None and key == users.data_key:
+                credentials.load_users(users, state.users, items)
+            elif key in declaration.data:
+                self._load_flat(state, session, scenario, declaration.data[key], items)
+            else:
+                self._load_items(state, session, scenario, key, items, base)
+
+    def _load_flat(self, state: Any, session: Session, scenario: Scenario, data: Any, items: list[Any]) -> None:
+        """Items written flat (`data:` of api.yaml): fields from templates over `$item`; `id`, `ago`,
+        `appears_after` (created that long after loading: not there until then) and `plan` control the item.
+        Items are created in the order of their creation times."""
+        now = session.now()
+        timed = [
+            (now - parse_duration(item.get("ago", 0)) + parse_duration(item.get("appears_after", 0)), index, item)
+            for index, item in enumerate(items)
+        ]
+        converted = []
+        for created, _, item in sorted(timed, key=lambda entry: entry[:2]):
+            context = {"item": item, "time": {"now": created}}
+            fields = {name: value(context) for name, value in data.fields}
+            entry = {"fields": {k: v for k, v in fields.items() if v is not None}, "ago": max(now - created, 0.0)}
+            for control in ("id", "plan"):
+                if control in item:
+                    entry[control] = item[control]
+            converted.append((created, entry))
+        for created, entry in converted:
+            self._load_items(
+                state, session, scenario, data.resource, [entry], {"time": {"now": now}, "request": {}}, created
+            )
+
+    def _load_items(
+        self,
+        state: Any,
+        session: Session,
+        scenario: Scenario,
+        resource: str,
+        items: list[Any],
+        base: dict[str, Any],
+        at: float | None = None,
+    ) -> None:
+        declaration = self.declaration
+        now = session.now()
+        spec = declaration.resources[resource]
+        for item in items:
+            created = at if at is not None else now - parse_duration(item.get("ago", 0))
+            parent = None
+            if spec.parent is not None and "parent" in item:
+                parent = state.store(spec.parent).get(str(item["parent"]))
+                if parent is None:
+                    raise ScenarioError(scenario.source, None, f"data.{resource}: no {spec.parent} {item['parent']}")
+            steps = None
+            if spec.run is not None and "plan" in item:
+                plan = session.plans.named(declaration.name, item["plan"])
+                if plan is None:
+                    raise ScenarioError(scenario.source, None, f"data.{resource}: no plan named {item['plan']!r}")
+                steps = plan.steps
+            if str(item.get("id")) in state.store(resource):
+                continue  # a scenario applied twice keeps its sample items once
+            context = {**base, "time": {"now": created}}
+            record = create_record(
+                declaration,
+                spec,
+                session,
+                state,
+                dict(item.get("fields", {})),
+                parent,
+                context,
+                created,
+                steps,
+                item.get("id"),
+            )
+            if record.timeline is not None and created <= now:
+                record.timeline.observe(now)
 
     # --- views ----------------------------------------------------------------------------------------------
     def _runs(self, state: DeclaredState, now: float) -> list[tuple[Any, Any]]:
@@ -96,16 +138,26 @@ class DeclaredVendor(Vendor):
                 continue
             for record in state.store(name).newest_first():
                 assert record.timeline is not None
+                if record.created_at > now:  # sample data that appears later
+                    continue
                 record.timeline.observe(now)
                 out.append((spec, record))
         return out
 
     def retain(self, state: Any, session: Session) -> None:
         """At most `max_runs` records of each resource that runs, the oldest ended first."""
+        now = session.now()
+
+        def ended(record: Record) -> bool:
+            if record.created_at > now or record.timeline is None:
+                return False
+            record.timeline.observe(now)
+            return record.timeline.finished
+
         for spec in self.declaration.resources.values():
             store = state.stores.get(spec.name) if spec.run is not None else None
             if store is not None:
-                retain(store, session.now(), session.max_runs, _ended)
+                retain(store, now, session.max_runs, ended)
 
     def count_runs(self, state: Any, session: Session) -> Mapping[str, int]:
         return Counter(record.timeline.state for _, record in self._runs(state, session.now()))
@@ -118,17 +170,25 @@ class DeclaredVendor(Vendor):
             run = spec.run
             timeline = record.timeline
             label = str(record.id)
+            context = renderer.context(record, state, now, {}) if run.label or run.shown else {}
             if run.label is not None:
-                label = str(run.label(renderer.context(record, state, now, {})))
-            phase = run.phases.get(timeline.state, "other")
+                label = str(run.label(context))
+            shown = str(run.shown(context)) if run.shown is not None else timeline.state
+            phase = run.phases.get(shown) or run.phases.get(timeline.state, "other")
+            history: list[tuple[str, float]] = []
+            for moved, at in timeline.history:  # a plan may repeat a state: one segment per state
+                if not history or history[-1][0] != moved:
+                    history.append((moved, at))
+            if history and shown != timeline.state:
+                history[-1] = (shown, history[-1][1])
             views.append(
                 RunView(
                     api=self.name,
                     id=record.key,
                     name=label,
-                    state=timeline.state,
+                    state=shown,
                     phase=phase if phase in PHASES else "other",
-                    history=tuple(timeline.history),
+                    history=tuple(history),
                     started_at=timeline.started_at,
                     ended_at=timeline.ended_at(),
                     detail=timeline.step.message or spec.name,
@@ -146,8 +206,12 @@ class DeclaredVendor(Vendor):
         return scheme.lower() in (declaration.auth_schemes or {"bearer"}) and token.strip() in tokens
 
     def authenticate(self, headers: Headers, state: Any) -> Any:
-        """The declared credential header and scheme, checked before the request is read (as the vendors do)."""
-        check_credentials(self.declaration, headers)
+        """The declared credential header and scheme, checked before the request is read (as the vendors do);
+        with `auth.users`, the caller is the scenario's user the credentials name."""
+        declaration = self.declaration
+        if declaration.users is not None:
+            return credentials.authenticate(declaration.users, headers, state.users, declaration.auth_help)
+        check_credentials(declaration, headers)
         return None
 
     # --- errors ---------------------------------------------------------------------------------------------
@@ -156,8 +220,11 @@ class DeclaredVendor(Vendor):
         group = _ERROR_GROUP.get(error.kind, "default")
         spec = declaration.errors.get(group) or declaration.errors.get("default")
         status = error.status
+        headers = error.headers
+        if declaration.deprecated_headers and _deprecated(declaration, operation, error.path):
+            headers = {**deprecation_headers(declaration, "", None), **(headers or {})}
         if spec is None:
-            return Reply(status, {"message": error.message}, error.headers)
+            return Reply(status, {"message": error.message}, headers)
         if spec.status is not None and group == "invalid":
             status = spec.status  # e.g. a vendor that answers every invalid request with 422
         try:
@@ -172,6 +239,7 @@ class DeclaredVendor(Vendor):
                 "message": error.message,
                 "field": error.field,
                 "code": error.code,
+                "help": getattr(error, "help", None),
                 "kind": error.kind,
                 "path": error.path,
                 "location": _location(operation, error.field),
@@ -179,7 +247,16 @@ class DeclaredVendor(Vendor):
             },
             "time": {"now": at},
         }
-        return Reply(status, spec.body(context), error.headers)
+        if spec.headers:
+            headers = {**{name: str(value(context)) for name, value in spec.headers.items()}, **(headers or {})}
+        return Reply(status, spec.body(context), headers)
+
+
+def _deprecated(declaration: Declaration, operation: Operation | None, path: str | None) -> bool:
+    """Whether an error answers a deprecated operation (a fault's error names only the request path)."""
+    if operation is not None:
+        return operation.deprecated
+    return path is not None and any(pattern.match(path) for pattern in declaration.deprecated_paths)
 
 
 def _location(operation: Operation | None, field: str | None) -> str | None:
@@ -208,11 +285,20 @@ def data_schema(declaration: Declaration) -> dict[str, Any]:
             "fields": {"type": "object"},
         },
     }
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {name: {"type": "array", "items": item} for name in declaration.resources},
-    }
+    properties: dict[str, Any] = {name: {"type": "array", "items": item} for name in declaration.resources}
+    for key, data in declaration.data.items():
+        flat = dict(data.item or {"type": "object"})
+        flat["properties"] = {
+            "id": {"type": ["string", "integer"]},
+            "plan": {"type": "string"},
+            "ago": DURATION_SCHEMA,
+            "appears_after": DURATION_SCHEMA,
+            **flat.get("properties", {}),
+        }
+        properties[key] = {"type": "array", "items": flat}
+    if declaration.users is not None:
+        properties[declaration.users.data_key] = credentials.users_schema()
+    return {"type": "object", "additionalProperties": False, "properties": properties}
 
 
 def check_credentials(declaration: Declaration, headers: Headers) -> None:
@@ -224,10 +310,6 @@ def check_credentials(declaration: Declaration, headers: Headers) -> None:
     if scheme.lower() not in declaration.auth_schemes or not token.strip():
         challenge = {"WWW-Authenticate": declaration.auth_challenge} if declaration.auth_challenge else None
         raise ApiError(401, declaration.auth_message, kind=ErrorKind.UNAUTHORIZED, headers=challenge)
-
-
-def _ended(record: Record) -> bool:
-    return not record.active
 
 
 def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> type[DeclaredVendor]:

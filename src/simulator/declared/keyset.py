@@ -1,9 +1,9 @@
-"""`nextCursor` of the Jobs API v1: the position of the first job of the next page, bound to its listing.
+"""`keyset` paging: a cursor names where the next page starts and is bound to its listing and its session.
 
-A cursor holds where the next page starts (the job's sort value, createdOn and id: a keyset, so a job added
-between two pages neither repeats nor shifts a job) and a digest of the query it was issued for, signed with the
-session's id. A cursor jobsim did not issue fails the signature; one used with other filters or another sort
-order is `OtherQuery`. The offset tokens of `simulator.engine.paging` cannot say either, hence this codec.
+A cursor holds the sort position of the first item of the next page (its sort values, so an item added between
+two pages neither repeats nor shifts one) and a digest of the query it was issued for, signed with the session's
+id. A cursor jobsim did not issue fails the signature; one used with other filters or another order is
+`OtherQuery`. Offset tokens cannot say either.
 """
 
 from __future__ import annotations
@@ -20,20 +20,22 @@ from simulator.engine import b64url
 from simulator.engine.paging import BadToken
 
 # Not a secret (the project is public): it only makes a cursor that was edited or made by hand fail the check.
-_KEY = b"jobsim/collibra-jobs-v1/cursor"
+_KEY = b"jobsim/declared/keyset"
 _MAC_BYTES = 12
 
 
 class OtherQuery(BadToken):
-    """A cursor this session issued, but for a listing with other filters or another sort order."""
+    """A cursor this session issued, but for a listing with other filters or another order."""
 
 
 def query_digest(query: Mapping[str, Any], ignore: Collection[str]) -> str:
     """What a listing asks for, as a short digest; list values count as sets (`state=A&state=B` = `B&A`)."""
     wanted = {
-        name: sorted(value) if isinstance(value, list) else value for name, value in query.items() if name not in ignore
+        name: sorted(value, key=str) if isinstance(value, list) else value
+        for name, value in query.items()
+        if name not in ignore
     }
-    return hashlib.sha256(orjson.dumps(wanted, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+    return hashlib.sha256(orjson.dumps(wanted, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()[:16]
 
 
 def issue(session_id: str, digest: str, position: Sequence[Any]) -> str:
