@@ -296,3 +296,21 @@ def test_check_names_the_line_of_a_bad_extension(tmp_path: Path) -> None:
     bad_op = DECLARATION.replace("style: keyset", "style: sideways")
     with pytest.raises(ApiDeclarationError, match=r"api\.yaml:\d+: operations\.listTasks\.paging\.style"):
         parse_declaration(bad_op, "api.yaml", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("step", "reason"),
+    [
+        ("{state: COMPLETED, result: FAILURE}", "COMPLETED step has result"),
+        ("{state: RUNNING, result: SUCCESS}", "RUNNING step carries no result"),
+        ("{state: RUNNING, attrs: {progress: 150}}", "attrs.progress"),
+        ("{state: RUNNING, attrs: {cancel_after: soon}}", "attrs.cancel_after"),
+    ],
+)
+def test_declared_results_and_attrs_check_scenario_steps(step: str, reason: str) -> None:
+    from simulator.engine.scenario import ScenarioError
+    from simulator.server.app import create_app
+
+    text = f"jobsim: 1\nname: bad\napi: collibra-dgc\nplans:\n  - name: p\n    steps:\n      - {step}\n"
+    with pytest.raises(ScenarioError, match=reason):
+        create_app(load_defaults=False, apis=("collibra-dgc",)).runtime.parse(text, "bad.yaml")

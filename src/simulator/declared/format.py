@@ -102,6 +102,16 @@ _LIFECYCLE = {
             "description": "values computed from a run (templates), read as $values.<name> by renders and filters",
         },
         "shown": {"description": "a template: the state the dashboard shows (e.g. STATE/RESULT)"},
+        "results": {
+            "type": "object",
+            "additionalProperties": _STRINGS,
+            "description": "state -> the results a plan step of that state may carry (other states carry none)",
+        },
+        "attrs": {
+            "type": "object",
+            "additionalProperties": {"type": "object"},
+            "description": "state (or *) -> the JSON Schema of the attrs a plan step of that state may carry",
+        },
         "failure": {"type": "array", "minItems": 1, "items": _STEP, "description": "what a failed run looks like"},
         "match": {**_STRINGS, "description": "fields scenario plans may match on (besides name and id)"},
         "label": {"type": "string", "description": "a template: the run's name on the dashboard"},

@@ -75,6 +75,8 @@ class RunSpec:
     carry: tuple[Carry, ...]
     values: tuple[tuple[str, Compiled], ...]
     shown: Compiled | None
+    results: Mapping[str, frozenset[str]] | None
+    attrs: Mapping[str, Any]  # state or "*" -> a compiled validator of a plan step's attrs
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +346,18 @@ class _Compiler:
             roots=frozenset(_roots(data)),
         )
 
+    def attrs_checks(self, raw: Mapping[str, Any], where: tuple[Any, ...], states: frozenset[str]) -> dict[str, Any]:
+        out = {}
+        for state, schema in raw.items():
+            if state != "*" and state not in states:
+                raise self.fail((*where, state), f"unknown state {state!r}")
+            try:
+                jsonschema.Draft7Validator.check_schema(schema)
+            except jsonschema.exceptions.SchemaError as exc:
+                raise self.fail((*where, state), f"not a JSON Schema: {exc.message}") from None
+            out[state] = jsonschema.Draft7Validator(schema)
+        return out
+
     def headers(self, raw: Mapping[str, Any], where: tuple[Any, ...]) -> dict[str, Compiled]:
         return {name: self.template(value, (*where, name)) for name, value in raw.items()}
 
@@ -492,6 +506,10 @@ class _Compiler:
                 (name, self.template(value, (*where, "values", name))) for name, value in raw.get("values", {}).items()
             ),
             shown=self.template(raw["shown"], (*where, "shown")) if "shown" in raw else None,
+            results=MappingProxyType({k: frozenset(v) for k, v in raw["results"].items()})
+            if "results" in raw
+            else None,
+            attrs=MappingProxyType(self.attrs_checks(raw.get("attrs", {}), (*where, "attrs"), states)),
             cancel_from=MappingProxyType(
                 {
                     state: self.cancel_steps(steps, (*where, "cancel_from", state), states)

@@ -17,6 +17,7 @@ from simulator.declared.actions import Renderer, build_handlers, create_record, 
 from simulator.declared.loader import ApiDeclarationError, Declaration, load_declaration
 from simulator.declared.model import DeclaredState, Record
 from simulator.declared.template import format_time
+from simulator.engine.lifecycle import Step
 from simulator.engine.retention import retain
 from simulator.engine.scenario import DURATION_SCHEMA, Scenario, ScenarioError, parse_duration
 from simulator.engine.session import Session
@@ -196,6 +197,29 @@ class DeclaredVendor(Vendor):
             )
         views.sort(key=lambda view: view.started_at, reverse=True)
         return views
+
+    # --- checks ---------------------------------------------------------------------------------------------
+    def check_step(self, kind: str, step: Step) -> str | None:
+        """A scenario's plan step against the lifecycle's declared `results` and `attrs` of its state."""
+        run = next(
+            (spec.run for spec in self.declaration.resources.values() if spec.run and spec.run.kind == kind), None
+        )
+        if run is None:
+            return None
+        if run.results is not None and step.result is not None:
+            allowed = run.results.get(step.state)
+            if allowed is None:
+                return f"a {step.state} step carries no result ({step.result!r})"
+            if step.result not in allowed:
+                return f"a {step.state} step has result {' or '.join(sorted(allowed))}, not {step.result!r}"
+        for key in (step.state, "*"):
+            validator = run.attrs.get(key)
+            if validator is not None:
+                error = next(iter(validator.iter_errors(dict(step.attrs))), None)
+                if error is not None:
+                    where = ".".join(str(part) for part in error.absolute_path)
+                    return f"attrs{'.' + where if where else ''}: {error.message}"
+        return None
 
     # --- auth -----------------------------------------------------------------------------------------------
     def accepts_token(self, headers: Headers, tokens: frozenset[str]) -> bool:
