@@ -184,8 +184,16 @@ def test_keyboard_reaches_the_controls_and_the_lists(live_server: RunningServer,
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     expect(page.locator("#run-detail h3")).to_be_visible()
-    active = page.get_attribute("#run-list", "aria-activedescendant")
-    assert active and page.get_attribute(f"#{active}", "aria-selected") == "true"
+    # The run list keeps re-rendering as the advanced clock moves the sample runs: wait for it to settle on the
+    # keyboard cursor's row being the selected one, as a screen reader would announce it.
+    page.wait_for_function(
+        """() => {
+            const active = document.getElementById("run-list").getAttribute("aria-activedescendant");
+            const row = active && document.querySelector(`#${active}:not([hidden])`);
+            return row !== null && row.getAttribute("aria-selected") === "true";
+        }""",
+        timeout=5000,
+    )
 
 
 def test_five_thousand_runs_stay_smooth(live_server: RunningServer, open_page: OpenPage) -> None:
