@@ -22,9 +22,8 @@ FORBIDDEN = {
     "simulator.vendors": ("simulator.server", "simulator.control"),
     "simulator.declared": ("simulator.server", "simulator.control"),  # a declared API is a vendor built from YAML
     "simulator.control": ("simulator.server",),  # it sees the runtime through its constructor (control/view.py)
-    # the two Collibra APIs share code through the `collibra` package, never through each other
-    "simulator.vendors.collibra.dq": ("simulator.vendors.collibra.dgc",),
-    "simulator.vendors.collibra.dgc": ("simulator.vendors.collibra.dq",),
+    # Collibra DQ shares its auth and errors through the `collibra` package; DGC is declared (apis/collibra-dgc)
+    "simulator.vendors.collibra.dq": ("simulator.declared",),
 }
 
 
