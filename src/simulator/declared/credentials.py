@@ -8,18 +8,16 @@ scenario declares users, missing or wrong credentials are a 401. A caller is `{n
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.datastructures import Headers
 
 from simulator.declared.loader import UsersSpec
-from simulator.engine import b64url
+from simulator.engine.credentials import jwt_subject, read_basic
+from simulator.engine.credentials import users_schema as shared_users_schema
 from simulator.exchange import ApiError, ErrorKind
 
 
@@ -41,23 +39,8 @@ def user_id(spec: UsersSpec, name: str) -> str:
 
 
 def users_schema() -> dict[str, Any]:
-    return {
-        "type": "array",
-        "description": "Users the API knows. With at least one user, every request must carry their credentials.",
-        "items": {
-            "type": "object",
-            "required": ["name"],
-            "additionalProperties": False,
-            "anyOf": [{"required": ["password"]}, {"required": ["token"]}],
-            "properties": {
-                "name": {"type": "string", "minLength": 1, "pattern": "^[^:]+$"},
-                "id": {"type": "string", "format": "uuid", "description": "Default: a UUIDv5 of the name."},
-                "password": {"type": "string", "description": "Password for HTTP Basic."},
-                "token": {"type": "string", "minLength": 1, "description": "Bearer token (a JWT or any string)."},
-                "admin": {"type": "boolean", "description": "Default: whether the name is the declared admin."},
-            },
-        },
-    }
+    admin = {"type": "boolean", "description": "Default: whether the name is the declared admin."}
+    return shared_users_schema(admin=admin)
 
 
 def load_users(spec: UsersSpec, users: dict[str, User], entries: Iterable[Mapping[str, Any]]) -> None:
@@ -90,7 +73,7 @@ def authenticate(spec: UsersSpec, headers: Headers, users: Mapping[str, User], h
             raise _unauthorized("The user name or password is not valid.", help_text)
     elif scheme == "bearer" and credentials:
         if not users:
-            return _caller(spec, _jwt_subject(credentials) or credentials)
+            return _caller(spec, jwt_subject(credentials) or credentials)
         found = next((u for u in users.values() if u.token is not None and u.token == credentials), None)
         if found is None:
             raise _unauthorized("The bearer token is not valid or has expired.", help_text)
@@ -111,23 +94,7 @@ def _unauthorized(message: str, help_text: str | None) -> ApiError:
 
 
 def _basic(credentials: str, help_text: str | None) -> tuple[str, str]:
-    try:
-        text = base64.b64decode(credentials, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _unauthorized("The Basic credentials cannot be read (not base64 of user:password).", help_text) from None
-    name, colon, password = text.partition(":")
-    if not colon or not name:
+    read = read_basic(credentials)
+    if read is None:
         raise _unauthorized("The Basic credentials cannot be read (not base64 of user:password).", help_text)
-    return name, password
-
-
-def _jwt_subject(token: str) -> str | None:
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        claims = orjson.loads(b64url.decode(parts[1]))
-    except (binascii.Error, ValueError, orjson.JSONDecodeError):
-        return None
-    subject = claims.get("sub") if isinstance(claims, dict) else None
-    return subject if isinstance(subject, str) and subject else None
+    return read

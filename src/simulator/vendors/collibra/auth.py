@@ -7,17 +7,14 @@ missing or wrong credentials are a 401.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from starlette.datastructures import Headers
 
-from simulator.engine import b64url
+from simulator.engine.credentials import jwt_subject, read_basic
 from simulator.vendors.collibra.errors import unauthorized
 
 ADMIN = "Admin"
@@ -94,27 +91,6 @@ class Users:
             )
 
 
-def users_schema(**extra_properties: Any) -> dict[str, Any]:
-    """The `users` list of a scenario's data section, with the API's own extra user properties."""
-    return {
-        "type": "array",
-        "description": "Users the API knows. With at least one user, every request must carry their credentials.",
-        "items": {
-            "type": "object",
-            "required": ["name"],
-            "additionalProperties": False,
-            "anyOf": [{"required": ["password"]}, {"required": ["token"]}],
-            "properties": {
-                "name": {"type": "string", "minLength": 1, "pattern": "^[^:]+$"},
-                "id": {"type": "string", "format": "uuid", "description": "Default: a UUIDv5 of the name."},
-                "password": {"type": "string", "description": "Password for HTTP Basic."},
-                "token": {"type": "string", "minLength": 1, "description": "Bearer token (a JWT or any string)."},
-                **extra_properties,
-            },
-        },
-    }
-
-
 def authenticate(headers: Headers, users: Users) -> Caller:
     value = headers.get("authorization")
     if value is None:
@@ -133,7 +109,7 @@ def authenticate(headers: Headers, users: Users) -> Caller:
             raise unauthorized("The user name or password is not valid.")
     elif scheme == "bearer" and credentials:
         if not users:
-            name = _jwt_subject(credentials) or credentials
+            name = jwt_subject(credentials) or credentials
             return Caller(name, user_id(name), admin=name == ADMIN)
         found = users.by_token.get(credentials)
         if found is None:
@@ -145,26 +121,10 @@ def authenticate(headers: Headers, users: Users) -> Caller:
 
 
 def _basic(credentials: str) -> tuple[str, str]:
-    try:
-        text = base64.b64decode(credentials, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise unauthorized("The Basic credentials cannot be read (not base64 of user:password).") from None
-    name, colon, password = text.partition(":")
-    if not colon or not name:
+    read = read_basic(credentials)
+    if read is None:
         raise unauthorized("The Basic credentials cannot be read (not base64 of user:password).")
-    return name, password
-
-
-def _jwt_subject(token: str) -> str | None:
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        claims = orjson.loads(b64url.decode(parts[1]))
-    except (binascii.Error, ValueError, orjson.JSONDecodeError):
-        return None
-    subject = claims.get("sub") if isinstance(claims, dict) else None
-    return subject if isinstance(subject, str) and subject else None
+    return read
 
 
 class ScenarioUsers:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from simulator.engine.credentials import users_schema
 from simulator.engine.scenario import DURATION_SCHEMA, Scenario, parse_duration
 from simulator.engine.session import Session
-from simulator.vendors.collibra.auth import ADMIN, user_ref, users_schema
+from simulator.vendors.collibra.auth import ADMIN, user_ref
 from simulator.vendors.collibra.dq.model import DqJob, DqState
 from simulator.vendors.collibra.dq.permissions import KNOWN
 from simulator.vendors.collibra.dq.rundates import from_text, now_as
