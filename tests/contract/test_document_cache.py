@@ -75,3 +75,43 @@ def test_an_empty_cache_setting_turns_it_off(tmp_path: Path, monkeypatch: pytest
     assert cache.cache_dir() is None
     spec = write(tmp_path / "api.yaml", DOCUMENT.format(operation="listThings"))
     assert [op.operation_id for op in load_document(spec, "t").operations] == ["listThings"]
+
+
+BORROWING = """
+openapi: 3.0.3
+info: {title: borrowing, version: "1"}
+x-jobsim-borrow:
+  lender.yaml: [Thing]
+paths:
+  /things:
+    get:
+      operationId: getThing
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+"""
+LENDER = """
+openapi: 3.0.3
+info: {title: lender, version: "1"}
+paths: {}
+components:
+  schemas:
+    Thing: {type: %s}
+"""
+
+
+def test_a_borrowed_schema_is_read_anew_when_its_lender_changes(tmp_path: Path, cache_dir: Path) -> None:
+    """The same borrowing document beside two different lenders: one cache entry by content, never the other's."""
+    kinds = {}
+    for kind in ("object", "string", "object"):
+        folder = tmp_path / f"{kind}-{len(kinds)}"
+        folder.mkdir()
+        write(folder / "lender.yaml", LENDER % kind)
+        raw = load_document(write(folder / "api.yaml", BORROWING), "t").raw
+        kinds[folder.name] = raw["components"]["schemas"]["Thing"]["type"]
+        assert "x-jobsim-borrow" not in raw and "x-jobsim-lent" not in raw  # what users download stands alone
+    assert list(kinds.values()) == ["object", "string", "object"]
+    assert len(list(cache_dir.glob("*.marshal"))) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,17 +76,17 @@ def load_document(
 
 def _checked_document(path: Path, check: bool) -> dict[str, Any]:
     """The parsed document with its borrowed schemas in it, checked against the OpenAPI rules when asked: from the
-    on-disk cache when this exact content (and that of the documents it borrows from) was parsed and passed the check
-    before; a document that fails the check is never cached."""
+    on-disk cache when this exact content was parsed and passed the check before, and the documents it borrowed from
+    are unchanged (the entry names them with their digests); a document that fails the check is never cached."""
     content = path.read_bytes()
-    raw = _parsed(path, content) if _BORROW.encode() in content else None
-    lenders = _lenders(path, raw)
-    name = cache.key(content + b"".join(lender.read_bytes() for lender in lenders), check)
+    name = cache.key(content, check)
     cached = cache.load(name)
     if cached is not None:
-        return cached
-    raw = raw if raw is not None else _parsed(path, content)
-    _borrow(path, raw)
+        lent = cached.pop(_LENT, {})
+        if all(_digest(path.with_name(file)) == digest for file, digest in lent.items()):
+            return cached
+    raw = _parsed(path, content)
+    lent = _borrow(path, raw)
     version = str(raw.get("openapi", ""))
     if not version.startswith("3."):
         raise SpecError(f"{path}: only OpenAPI 3.x documents are supported (found openapi: {version!r})")
@@ -96,7 +97,7 @@ def _checked_document(path: Path, check: bool) -> dict[str, Any]:
             validate_openapi(raw)
         except Exception as exc:  # the validator raises several unrelated types
             raise SpecError(f"{path}: not a valid OpenAPI document: {exc}") from exc
-    cache.store(name, raw)
+    cache.store(name, {**raw, _LENT: lent} if lent else raw)
     return raw
 
 
@@ -151,41 +152,49 @@ def _load_cached(
 
 
 _BORROW = "x-jobsim-borrow"
+_LENT = "x-jobsim-lent"  # in a cache entry only: the siblings borrowed from, with their digests
 
 
-def _lenders(path: Path, raw: dict[str, Any] | None) -> list[Path]:
-    """The sibling documents `raw` borrows schemas from (`x-jobsim-borrow: {file: [Schema, ...]}` at its root)."""
-    declared = (raw or {}).get(_BORROW) or {}
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _borrow(path: Path, raw: dict[str, Any]) -> dict[str, str]:
+    """Copy the schemas `x-jobsim-borrow: {sibling.yaml: [Schema, ...]}` names, and every schema they refer to, from
+    sibling documents into `raw`, which then stands alone (it is what users download). One API can so describe an
+    object exactly as its other version does (Databricks Jobs 2.0 and 2.1 read the same job settings) without a
+    second copy to drift apart. Answers the digests of the siblings read, by file name."""
+    declared = raw.pop(_BORROW, None) or {}
     if not isinstance(declared, dict) or not all(
         isinstance(file, str) and "/" not in file and isinstance(names, list) and all(isinstance(n, str) for n in names)
         for file, names in declared.items()
     ):
         raise SpecError(f"{path}: {_BORROW} must map sibling file names to lists of names of components/schemas")
-    return [path.with_name(file) for file in declared]
-
-
-def _borrow(path: Path, raw: dict[str, Any]) -> None:
-    """Copy the schemas `x-jobsim-borrow` names, and every schema they refer to, from sibling documents into `raw`,
-    which then stands alone (it is what users download). One API can so describe an object exactly as its other
-    version does (Databricks Jobs 2.0 and 2.1 read the same job settings) without a second copy to drift apart."""
-    declared = raw.pop(_BORROW, None) or {}
     schemas = raw.setdefault("components", {}).setdefault("schemas", {})
-    for lender, names in zip(_lenders(path, {_BORROW: declared}), declared.values(), strict=True):
+    lent: dict[str, str] = {}
+    for file, names in declared.items():
+        lender = path.with_name(file)
         try:
-            source = read_structured(lender).get("components", {}).get("schemas", {})
+            content = lender.read_bytes()
         except OSError as exc:
-            raise SpecError(f"{path}: cannot borrow from {lender.name}: {exc}") from exc
+            raise SpecError(f"{path}: cannot borrow from {file}: {exc}") from exc
+        lent[file] = hashlib.sha256(content).hexdigest()
+        source = _parsed(lender, content).get("components", {}).get("schemas", {})
         pending = list(names)
         while pending:
             name = pending.pop()
             if name not in source:
-                raise SpecError(f"{path}: {lender.name} has no schema {name!r} to borrow")
+                raise SpecError(f"{path}: {file} has no schema {name!r} to borrow")
             if name in schemas:
                 if schemas[name] != source[name]:
-                    raise SpecError(f"{path}: schema {name!r} is both its own and borrowed from {lender.name}")
+                    raise SpecError(f"{path}: schema {name!r} is both its own and borrowed from {file}")
                 continue
             schemas[name] = source[name]
             pending.extend(_schema_refs(source[name]))
+    return lent
 
 
 def _schema_refs(node: Any) -> list[str]:
