@@ -10,7 +10,7 @@ import hmac
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -73,8 +73,8 @@ class Dispatcher:
         # Reply bodies found valid, by operation, status and hash (insertion-ordered: the oldest goes first).
         self._valid: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
         self._valid_size = 0
-        self._queries: dict[tuple[int, bytes], tuple[Operation, Any]] = {}
-        self._paths: dict[tuple[int, str], tuple[Operation, Any]] = {}
+        self._queries: dict[tuple[int, Any], tuple[Operation, Any]] = {}
+        self._paths: dict[tuple[int, Any], tuple[Operation, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """One pass: route, then the fault rules before the handler, the handler (request read and checked once),
@@ -217,6 +217,7 @@ class Dispatcher:
         scope = ctx.scope
         method = scope["method"]
         query_string: bytes = scope["query_string"]
+        query = None
         if (
             method not in _BODY_METHODS
             and operation.rules.get_body_params
@@ -231,37 +232,34 @@ class Dispatcher:
                 given = {name for name, _ in pairs}
                 pairs = [*pairs, *((name, value) for name, value in _body_params(scope, raw) if name not in given)]
                 query = _values(operation.read_query(pairs))
-            else:
-                query = self._query(operation, query_string)
-        else:
-            query = self._query(operation, query_string)
+        if query is None:
+            query = self._read_once(
+                self._queries,
+                operation,
+                query_string,
+                lambda: operation.read_query(query_pairs(query_string.decode("latin-1")) if query_string else []),
+            )
         path_values: Any = {}
         if operation.path_params:
-            path_values = self._path(operation, scope["path"], raw_path)
+            path_values = self._read_once(self._paths, operation, scope["path"], lambda: operation.read_path(raw_path))
         body: Any = NO_BODY
         if method in _BODY_METHODS:
             raw = await ctx.body()
             body = self._parse_body(scope, raw, operation, vendor)
         return path_values, query, body
 
-    def _query(self, operation: Operation, query_string: bytes) -> dict[str, Any]:
-        """The query read and validated, from the memo when this operation read the same text before; a fresh dict
-        every time (handlers may change theirs)."""
-        key = (id(operation), query_string)
-        known = self._queries.get(key)
+    @staticmethod
+    def _read_once(
+        memo: dict[tuple[int, Any], tuple[Operation, Any]], operation: Operation, text: Any, read: Callable[[], Any]
+    ) -> dict[str, Any]:
+        """What `read` gives for this operation and text (a query string, a path), from the memo when the operation
+        read the same text before; a fresh dict every time (handlers may change theirs)."""
+        key = (id(operation), text)
+        known = memo.get(key)
         if known is not None and known[0] is operation:
             return _values(known[1])
-        values = operation.read_query(query_pairs(query_string.decode("latin-1")) if query_string else [])
-        _memo(self._queries, key, operation, values)
-        return _values(values)
-
-    def _path(self, operation: Operation, path: str, raw_path: dict[str, str]) -> dict[str, Any]:
-        key = (id(operation), path)
-        known = self._paths.get(key)
-        if known is not None and known[0] is operation:
-            return _values(known[1])
-        values = operation.read_path(raw_path)
-        _memo(self._paths, key, operation, values)
+        values = read()
+        _memo(memo, key, operation, values)
         return _values(values)
 
     @staticmethod

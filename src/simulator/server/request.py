@@ -84,13 +84,7 @@ class RequestContext:
         Transfer-Encoding), so there is nothing to read."""
         if self.raw is not None:
             return bool(self.raw)
-        scope = self.scope
-        if self.read_error is not None or scope["method"] not in _BODILESS:
-            return True
-        for name, _ in scope["headers"]:  # noqa: SIM110 - a loop: any() over a generator costs more on every GET
-            if name in _BODY_HEADERS:
-                return True
-        return False
+        return self.read_error is not None or self.scope["method"] not in _BODILESS or _announces_body(self.scope)
 
     def body_data(self) -> Any:
         """The body as fault rules match it: its JSON, else its text, None when empty or unread."""
