@@ -233,15 +233,10 @@ class Dispatcher:
                 pairs = [*pairs, *((name, value) for name, value in _body_params(scope, raw) if name not in given)]
                 query = _values(operation.read_query(pairs))
         if query is None:
-            query = self._read_once(
-                self._queries,
-                operation,
-                query_string,
-                lambda: operation.read_query(query_pairs(query_string.decode("latin-1")) if query_string else []),
-            )
+            query = self._read_once(self._queries, operation, query_string, _read_query, query_string)
         path_values: Any = {}
         if operation.path_params:
-            path_values = self._read_once(self._paths, operation, scope["path"], lambda: operation.read_path(raw_path))
+            path_values = self._read_once(self._paths, operation, scope["path"], Operation.read_path, raw_path)
         body: Any = NO_BODY
         if method in _BODY_METHODS:
             raw = await ctx.body()
@@ -250,15 +245,19 @@ class Dispatcher:
 
     @staticmethod
     def _read_once(
-        memo: dict[tuple[int, Any], tuple[Operation, Any]], operation: Operation, text: Any, read: Callable[[], Any]
+        memo: dict[tuple[int, Any], tuple[Operation, Any]],
+        operation: Operation,
+        text: Any,
+        read: Callable[[Operation, Any], Any],
+        given: Any,
     ) -> dict[str, Any]:
-        """What `read` gives for this operation and text (a query string, a path), from the memo when the operation
-        read the same text before; a fresh dict every time (handlers may change theirs)."""
+        """What `read(operation, given)` gives for this operation and text (a query string, a path), from the memo
+        when the operation read the same text before; a fresh dict every time (handlers may change theirs)."""
         key = (id(operation), text)
         known = memo.get(key)
         if known is not None and known[0] is operation:
             return _values(known[1])
-        values = read()
+        values = read(operation, given)
         _memo(memo, key, operation, values)
         return _values(values)
 
@@ -369,6 +368,10 @@ class Dispatcher:
         valid[seen] = bytes(memoryview(payload))
         while self._valid_size > _VALID_BYTES or len(valid) > _VALID_ENTRIES:
             self._valid_size -= len(valid.popitem(last=False)[1])
+
+
+def _read_query(operation: Operation, query_string: bytes) -> Any:
+    return operation.read_query(query_pairs(query_string.decode("latin-1")) if query_string else [])
 
 
 def _memo(memo: dict[Any, tuple[Operation, Any]], key: Any, operation: Operation, values: Any) -> None:
