@@ -103,14 +103,35 @@ class Call:
     query: dict[str, Any]
     body: Any
     headers: Headers
-    base_url: str
-    raw_query: str = ""
+    # The ASGI scope: what few handlers read (the base URL, the raw query) is derived from it when read.
+    scope: Mapping[str, Any]
     request_path: str = ""  # as the client sent it, without a /s/<session> prefix (e.g. to tell /api/2.1 from 2.2)
     caller: Any = None  # who is calling, as the vendor's `authenticate` found it
+    _base_url: str | None = None
 
     @property
     def now(self) -> float:
         return self.session.clock.now()
+
+    @property
+    def base_url(self) -> str:
+        """`scheme://host[:port]` and the root path the request came in on (links in replies point there)."""
+        if self._base_url is None:
+            scope = self.scope
+            host = None
+            for name, value in scope["headers"]:
+                if name == b"host":
+                    host = value.decode("latin-1")
+                    break
+            if host is None:
+                server = scope.get("server") or ("127.0.0.1", 80)
+                host = f"{server[0]}:{server[1]}"
+            self._base_url = f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+        return self._base_url
+
+    @property
+    def raw_query(self) -> str:
+        return str(self.scope["query_string"].decode("latin-1"))
 
 
 Handler = Callable[[Call], Awaitable[Reply]]

@@ -1,13 +1,20 @@
-"""Replies on the wire: a reply's headers leave with its body in one write (server/protocol.py, OneWrite), and every
-kind of reply still arrives whole: pipelined requests, HEAD, `Expect: 100-continue`, the streamed event feed."""
+"""Replies on the wire: a reply's headers leave with its body in one write (server/protocol.py, JobsimCycle), byte for
+byte as uvicorn writes them, and every kind of reply still arrives whole: pipelined requests, HEAD,
+`Expect: 100-continue`, the streamed event feed."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
 from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
+from simulator.server.protocol import JobsimCycle
 from tests.support import RunningServer, running_server
 
 
@@ -26,7 +33,7 @@ def _connect(server: RunningServer) -> socket.socket:
 def _read_replies(sock: socket.socket, count: int) -> list[tuple[bytes, bytes]]:
     """`count` replies with a content-length, as (head, body)."""
     data = b""
-    replies = []
+    replies: list[tuple[bytes, bytes]] = []
     while len(replies) < count:
         head_end = data.find(b"\r\n\r\n")
         if head_end >= 0:
@@ -97,3 +104,84 @@ def test_the_event_stream_is_still_streamed_in_chunks(server: RunningServer) -> 
             assert chunk
             data += chunk
     assert data.startswith(b"HTTP/1.1 200 ") and b"transfer-encoding: chunked" in data.lower()
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
+def _cycle(kind: type, method: str = "GET", keep_alive: bool = True) -> Any:
+    flow = SimpleNamespace(write_paused=False, resume_reading=lambda: None)
+    cycle = kind(
+        scope={"method": method, "http_version": "1.1"},
+        transport=_Transport(),
+        flow=flow,
+        logger=logging.getLogger("test"),
+        access_logger=logging.getLogger("test.access"),
+        access_log=False,
+        default_headers=[(b"server", b"uvicorn"), (b"date", b"Sat, 05 Dec 2026 08:00:00 GMT")],
+        message_event=asyncio.Event(),
+        expect_100_continue=False,
+        keep_alive=keep_alive,
+        on_response=lambda: None,
+    )
+    cycle.held = None
+    return cycle
+
+
+REPLIES = [
+    (200, [(b"content-type", b"application/json"), (b"content-length", b"2")], [b"{}"]),
+    (400, [(b"Content-Type", b"application/json"), (b"content-length", b"2"), (b"x-extra", b"1")], [b"{}"]),
+    (200, [(b"content-length", b"4")], [b"ab", b"cd"]),  # a body in two parts: the head goes first, then uvicorn
+    (200, [(b"content-type", b"text/event-stream"), (b"transfer-encoding", b"chunked")], [b"data: 1\n\n", b""]),
+    (200, [(b"content-length", b"2"), (b"connection", b"close")], [b"{}"]),
+    (204, [], [b""]),
+    (200, [(b"content-type", b"application/json")], [b"{}"]),  # no content-length: uvicorn chunks it
+]
+
+
+@pytest.mark.parametrize(("status", "headers", "parts"), REPLIES)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_replies_leave_byte_for_byte_as_uvicorn_writes_them(
+    status: int, headers: list[tuple[bytes, bytes]], parts: list[bytes], method: str
+) -> None:
+    async def written(kind: type) -> tuple[Any, bytes]:
+        cycle = _cycle(kind, method)
+        await cycle.send({"type": "http.response.start", "status": status, "headers": headers})
+        for number, part in enumerate(parts):
+            more = number < len(parts) - 1
+            await cycle.send({"type": "http.response.body", "body": part, "more_body": more})
+        return cycle, b"".join(cycle.transport.writes)
+
+    async def both() -> None:
+        ours, ours_bytes = await written(JobsimCycle)
+        theirs, theirs_bytes = await written(RequestResponseCycle)
+        assert ours_bytes == theirs_bytes
+        assert ours.response_complete and theirs.response_complete
+        assert ours.keep_alive == theirs.keep_alive and ours.transport.closed == theirs.transport.closed
+        one_piece = method == "GET" and len(parts) == 1 and status == 200 and b"content-length" in dict(headers)
+        if one_piece and b"connection" not in dict(headers):
+            assert len(ours.transport.writes) == 1  # head and body in one write
+
+    asyncio.run(both())
+
+
+def test_a_body_shorter_than_its_content_length_fails_as_in_uvicorn() -> None:
+    async def short() -> None:
+        cycle = _cycle(JobsimCycle)
+        await cycle.send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"5")]})
+        with pytest.raises(RuntimeError, match="shorter than Content-Length"):
+            await cycle.send({"type": "http.response.body", "body": b"abc"})
+
+    asyncio.run(short())

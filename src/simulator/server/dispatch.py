@@ -186,8 +186,7 @@ class Dispatcher:
                 query,
                 body,
                 headers,
-                _base_url(scope),
-                scope["query_string"].decode("latin-1"),
+                scope,
                 path,
                 caller,
             )
@@ -443,11 +442,3 @@ def query_pairs(text: str) -> list[tuple[str, str]]:
     if "%" in text or "+" in text:
         return parse_qsl(text, keep_blank_values=True)
     return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
-
-
-def _base_url(scope: Scope) -> str:
-    host = header(scope, b"host")
-    if host is None:
-        server = scope.get("server") or ("127.0.0.1", 80)
-        host = f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"

@@ -53,12 +53,18 @@ class SessionRouting:
                 "raw_path": scope.get("raw_path", b"")[len(prefix) :] or b"/",
             }
         else:
+            # One pass over the headers for all three (most requests carry none of them).
+            authorization = api_key = None
             for name, value in scope["headers"]:
                 if name == SESSION_HEADER:
-                    session_id = value.decode("latin-1")
-                    break
-            if session_id is None and not path.startswith(CONTROL_PREFIX):
-                session_id = credential_session(scope["headers"], self.per_token)
+                    if session_id is None:
+                        session_id = value.decode("latin-1")
+                elif name == b"authorization":
+                    authorization = value
+                elif name == b"x-api-key":
+                    api_key = value
+            if session_id is None and (authorization or api_key) and not path.startswith(CONTROL_PREFIX):
+                session_id = credential_session(authorization, api_key, self.per_token)
                 by_credentials = session_id is not None
         if self.replicated is not None and (session_id is None or _SESSION_ID.match(session_id)):
             if by_credentials:
@@ -91,14 +97,11 @@ SESSION_CREDENTIAL_PREFIX = "jobsim-session-"
 PER_TOKEN_PREFIX = "tok-"
 
 
-def credential_session(headers: Any, per_token: bool) -> str | None:
-    """The session the request's credentials name (see SessionRouting), or None."""
-    authorization = api_key = None
-    for name, value in headers:
-        if name == b"authorization":
-            authorization = value.decode("latin-1").strip()
-        elif name == b"x-api-key":
-            api_key = value.decode("latin-1").strip()
+def credential_session(raw_authorization: bytes | None, raw_api_key: bytes | None, per_token: bool) -> str | None:
+    """The session the request's credentials (the last Authorization and X-API-KEY headers) name (see
+    SessionRouting), or None."""
+    authorization = raw_authorization.decode("latin-1").strip() if raw_authorization else None
+    api_key = raw_api_key.decode("latin-1").strip() if raw_api_key else None
     if authorization:
         scheme, _, credentials = authorization.partition(" ")
         credentials = credentials.strip()

@@ -1,15 +1,22 @@
-"""uvicorn's HTTP protocol, with the connection's transport exposed to the app so a fault can reset it."""
+"""uvicorn's HTTP protocol, with the connection's transport exposed to the app so a fault can reset it, and replies
+written in one piece."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import struct
-from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from starlette.types import Scope
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGISendEvent
+from uvicorn.protocols.http.httptools_impl import (
+    HEADER_RE,
+    HEADER_VALUE_RE,
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 TRANSPORT_KEY = "jobsim.transport"
 
@@ -21,54 +28,106 @@ class JobsimHttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         cycle = self.cycle
         if cycle is not None and cycle.scope is self.scope and not cycle.response_started:
-            held = OneWrite(self.transport, cycle.on_response)
-            cycle.transport = held  # type: ignore[assignment]
-            cycle.on_response = held.completed
+            # The cycle uvicorn just made (running or queued behind a pipelined one) writes replies our way.
+            cycle.__class__ = JobsimCycle
+            cast(JobsimCycle, cycle).held = None
 
 
-class OneWrite:
-    """The transport as one response cycle sees it. uvicorn writes a reply's status line and headers, then its body,
-    in two writes: two system calls and, with Nagle off, two TCP segments for a reply of a few hundred bytes. Headers
-    that carry a content-length are held until the body's first write and leave with it, in one write; a streamed
-    reply (chunked: the dashboard's event stream) and a `100 Continue` are written at once, as before. What is held is
-    written before the connection closes and when the reply ends without a body (HEAD, 204)."""
+class JobsimCycle(RequestResponseCycle):
+    """uvicorn's request/response cycle, with one fast path for the replies jobsim sends nearly always: a status line
+    uvicorn knows, headers with a content-length, a kept-alive connection, no access log. Their head is built as
+    uvicorn builds it (its header checks included: two regular expressions on every header), reused whole for a
+    status and headers seen before, and held until the body, so head and body leave in one write: one system call
+    and, with Nagle off, one TCP segment instead of two. Any other reply (streamed, HEAD, 1xx/204/304,
+    `Connection: close`, a paused transport) and any body that does not complete the reply at once go through
+    uvicorn's own `send`, after the held head."""
 
-    __slots__ = ("_first", "_held", "_on_response", "_transport")
+    held: bytes | None
 
-    def __init__(self, transport: Any, on_response: Callable[[], None]) -> None:
-        self._transport = transport
-        self._held: bytes | None = None
-        self._first = True
-        self._on_response = on_response
-
-    def write(self, data: bytes) -> None:
-        if self._first:
-            self._first = False
-            if b"\r\ncontent-length: " in data and not data.startswith(b"HTTP/1.1 100 "):
-                self._held = data
+    async def send(self, message: ASGISendEvent) -> None:
+        if self.held is not None:
+            head, self.held = self.held, None
+            body = message.get("body", b"") if message["type"] == "http.response.body" else None
+            if (
+                body is not None
+                and len(body) == self.expected_content_length
+                and not message.get("more_body", False)
+                and not self.disconnected
+                and not self.flow.write_paused
+            ):
+                self.transport.write(head + body)
+                self.expected_content_length = 0
+                self.response_complete = True
+                self.message_event.set()
+                self.on_response()
                 return
-        held = self._held
-        if held is not None:
-            self._held = None
-            data = held + data
-        self._transport.write(data)
+            self.transport.write(head)
+        elif not self.response_started and message["type"] == "http.response.start" and self._hold_head(message):
+            return
+        await super().send(message)
 
-    def flush(self) -> None:
-        held = self._held
-        if held is not None:
-            self._held = None
-            self._transport.write(held)
+    def _hold_head(self, message: Any) -> bool:
+        """Build and hold the reply's head when the fast path applies (see the class); False to leave it to uvicorn."""
+        status = message["status"]
+        if (
+            status < 200
+            or status in (204, 304)
+            or not self.keep_alive
+            or self.access_log
+            or self.disconnected
+            or self.flow.write_paused
+            or self.scope["method"] == "HEAD"
+        ):
+            return False
+        try:
+            key = (status, *self.default_headers, *message.get("headers", ()))
+            known = _HEADS.get(key)
+        except TypeError:  # a header given as a list, not a tuple
+            return False
+        if known is None:
+            known = _head(key)
+            if len(_HEADS) >= _HEADS_MAX:
+                _HEADS.clear()
+            _HEADS[key] = known
+        if not known:
+            return False
+        self.response_started = True
+        self.waiting_for_100_continue = False
+        self.chunked_encoding = False
+        self.held, self.expected_content_length = known
+        return True
 
-    def close(self) -> None:
-        self.flush()
-        self._transport.close()
 
-    def completed(self) -> None:
-        self.flush()
-        self._on_response()
+def _head(key: tuple[Any, ...]) -> tuple[bytes, int] | tuple[()]:
+    """A reply's head and content-length, as uvicorn would write them, or () when the fast path does not apply."""
+    status, *headers = key
+    line = STATUS_LINE.get(status)
+    if line is None:
+        return ()
+    content = [line]
+    length = None
+    for name, value in headers:
+        if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
+            return ()  # uvicorn's own `send` raises its error for it
+        lowered = name.lower()
+        if lowered in (b"connection", b"transfer-encoding"):
+            return ()
+        if lowered == b"content-length" and length is None:
+            try:
+                length = int(value)
+            except ValueError:
+                return ()
+        content.extend((lowered, b": ", value, b"\r\n"))
+    if length is None or length < 0:
+        return ()
+    content.append(b"\r\n")
+    return b"".join(content), length
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
+
+# Heads already built, by status and headers: a poller's replies repeat the same few (the date changes once a
+# second); cleared when full, so unusual replies cannot grow it.
+_HEADS: dict[tuple[Any, ...], tuple[bytes, int] | tuple[()]] = {}
+_HEADS_MAX = 1024
 
 
 def reset_connection(scope: Scope) -> bool:
