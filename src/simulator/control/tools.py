@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import jsonschema
-
 from simulator.control.view import runtime_of
 from simulator.engine.faults import FAULT_RULE_SCHEMA
 from simulator.engine.journal import Pattern
-from simulator.engine.scenario import ScenarioError
+from simulator.engine.scenario import ScenarioError, first_error
 from simulator.engine.snapshot import SnapshotError
 from simulator.exchange import ApiError, Call, ErrorKind, HandlerTable, Reply
 
 handlers = HandlerTable()
 
-_FAULT_VALIDATOR = jsonschema.Draft7Validator(FAULT_RULE_SCHEMA)
 _EFFECTS = ("latency", "error", "drop", "malformed")
 
 
 def check_fault(rule: object) -> None:
-    error = jsonschema.exceptions.best_match(_FAULT_VALIDATOR.iter_errors(rule))
+    error = first_error(FAULT_RULE_SCHEMA, rule)
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(rule)"
         raise ApiError(400, f"Invalid fault rule at '{where}': {error.message}", kind=ErrorKind.INVALID_PARAMETER)

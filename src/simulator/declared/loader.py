@@ -9,7 +9,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import jsonschema
 import yaml
 
 from simulator.contract.document import SpecError, load_document
@@ -18,9 +17,8 @@ from simulator.declared.format import API_SCHEMA
 from simulator.declared.template import Compiled, TemplateError, compile_template
 from simulator.engine.lifecycle import Lifecycle, Step
 from simulator.engine.safe_yaml import Lines, YamlError, line_of, load_yaml
-from simulator.engine.scenario import parse_duration
+from simulator.engine.scenario import first_error, parse_duration, schema_problem, surely_valid
 
-_VALIDATOR = jsonschema.Draft7Validator(API_SCHEMA)
 # Actions and what they need besides `resource`.
 _NEEDS_ID = frozenset({"get", "update", "set-state", "cancel", "delete"})
 
@@ -76,7 +74,7 @@ class RunSpec:
     values: tuple[tuple[str, Compiled], ...]
     shown: Compiled | None
     results: Mapping[str, frozenset[str]] | None
-    attrs: Mapping[str, Any]  # state or "*" -> a compiled validator of a plan step's attrs
+    attrs: Mapping[str, Any]  # state or "*" -> the draft-7 schema of a plan step's attrs
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +213,8 @@ def parse_declaration(text: str, source: str, folder: Path) -> Declaration:
         raise ApiDeclarationError(source, exc.line, exc.reason) from None
     if not isinstance(data, dict):
         raise ApiDeclarationError(source, 1, "an api.yaml is a mapping (jobsim, name, resources, operations, ...)")
-    errors = list(_VALIDATOR.iter_errors(data))
-    if errors:
-        error = jsonschema.exceptions.best_match(errors)
+    error = None if surely_valid(API_SCHEMA, data) else first_error(API_SCHEMA, data)
+    if error is not None:
         where = tuple(error.absolute_path)
         raise ApiDeclarationError(source, line_of(lines, where), f"{_dotted(where)}: {error.message}")
     return _Compiler(data, lines, source, folder).declaration()
@@ -351,11 +348,10 @@ class _Compiler:
         for state, schema in raw.items():
             if state != "*" and state not in states:
                 raise self.fail((*where, state), f"unknown state {state!r}")
-            try:
-                jsonschema.Draft7Validator.check_schema(schema)
-            except jsonschema.exceptions.SchemaError as exc:
-                raise self.fail((*where, state), f"not a JSON Schema: {exc.message}") from None
-            out[state] = jsonschema.Draft7Validator(schema)
+            problem = schema_problem(schema)
+            if problem is not None:
+                raise self.fail((*where, state), f"not a JSON Schema: {problem}")
+            out[state] = MappingProxyType(dict(schema))
         return out
 
     def headers(self, raw: Mapping[str, Any], where: tuple[Any, ...]) -> dict[str, Compiled]:

@@ -19,7 +19,14 @@ from simulator.declared.model import DeclaredState, Record
 from simulator.declared.template import format_time
 from simulator.engine.lifecycle import Step
 from simulator.engine.retention import retain
-from simulator.engine.scenario import DURATION_SCHEMA, Scenario, ScenarioError, parse_duration
+from simulator.engine.scenario import (
+    DURATION_SCHEMA,
+    Scenario,
+    ScenarioError,
+    parse_duration,
+    schema_errors,
+    surely_valid,
+)
 from simulator.engine.session import Session
 from simulator.exchange import PHASES, ApiError, ErrorKind, HandlerTable, Reply, RunView
 from simulator.vendors.base import Vendor
@@ -213,9 +220,9 @@ class DeclaredVendor(Vendor):
             if step.result not in allowed:
                 return f"a {step.state} step has result {' or '.join(sorted(allowed))}, not {step.result!r}"
         for key in (step.state, "*"):
-            validator = run.attrs.get(key)
-            if validator is not None:
-                error = next(iter(validator.iter_errors(dict(step.attrs))), None)
+            schema = run.attrs.get(key)
+            if schema is not None and not surely_valid(schema, dict(step.attrs)):
+                error = next(iter(schema_errors(schema, dict(step.attrs))), None)
                 if error is not None:
                     where = ".".join(str(part) for part in error.absolute_path)
                     return f"attrs{'.' + where if where else ''}: {error.message}"

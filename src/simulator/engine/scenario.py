@@ -5,14 +5,13 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-import jsonschema
 import jsonschema_rs
 
 from simulator.engine.faults import FAULT_RULE_SCHEMA
@@ -89,10 +88,8 @@ def parse_duration(value: float | int | str) -> float:
 
 
 _SCHEMA = json.loads(resources.files("simulator.engine").joinpath("scenario.schema.json").read_text())
-_SCHEMA_VALIDATOR = jsonschema.Draft7Validator(_SCHEMA)
 # A duration (seconds, or 90s, 1h30m, ...) as `parse_duration` reads it: for the `data` schemas of vendors too.
 DURATION_SCHEMA: dict[str, Any] = _SCHEMA["definitions"]["duration"]
-_FAULT_VALIDATOR = jsonschema.Draft7Validator(FAULT_RULE_SCHEMA)
 # Compiled (Rust) draft-7 validators answer first: a valid scenario (the usual case, and every start-up's) is not
 # walked by jsonschema, which only names the error of an invalid one. Either verdict of "invalid" is confirmed by
 # jsonschema, so the two libraries' edge cases (a regex's `$`, formats) never refuse what jsonschema accepts.
@@ -100,7 +97,7 @@ _FAST: dict[int, tuple[Mapping[str, Any], Any]] = {}
 _FAST_ENTRIES = 64
 
 
-def _surely_valid(schema: Mapping[str, Any], instance: Any) -> bool:
+def surely_valid(schema: Mapping[str, Any], instance: Any) -> bool:
     found = _FAST.get(id(schema))
     if found is None or found[0] is not schema:
         if len(_FAST) >= _FAST_ENTRIES:
@@ -113,6 +110,43 @@ def _surely_valid(schema: Mapping[str, Any], instance: Any) -> bool:
         return bool(found[1].is_valid(instance))
     except Exception:  # a value it cannot take (a YAML date): jsonschema decides
         return False
+
+
+def schema_errors(schema: Mapping[str, Any], instance: Any) -> Iterator[Any]:
+    """jsonschema's errors of `instance` against the draft-7 `schema`.
+
+    jsonschema is imported here, on the first invalid document: it takes longer to import (about 35 ms) than the rest
+    of a start-up's validation, and a start whose documents are valid never needs it."""
+    import jsonschema
+
+    return iter(jsonschema.Draft7Validator(schema).iter_errors(instance))
+
+
+def schema_problem(schema: Mapping[str, Any]) -> str | None:
+    """Why `schema` is not a draft-7 JSON Schema, or None. The compiled meta-schema check answers first; jsonschema
+    (imported only then) confirms a refusal and words it."""
+    try:
+        if jsonschema_rs.meta.is_valid(dict(schema)):
+            return None
+    except Exception:
+        pass
+    import jsonschema
+
+    try:
+        jsonschema.Draft7Validator.check_schema(schema)
+    except jsonschema.exceptions.SchemaError as exc:
+        return str(exc.message)
+    return None
+
+
+def first_error(schema: Mapping[str, Any], instance: Any, *, by_depth: bool = False) -> Any:
+    """jsonschema's best-matching error of `instance` against the draft-7 `schema`, or None when it is valid."""
+    import jsonschema
+
+    errors = schema_errors(schema, instance)
+    if by_depth:  # shallowest first, then by path: the order best_match breaks ties in
+        errors = iter(sorted(errors, key=lambda e: (len(e.absolute_path), str(e.path))))
+    return jsonschema.exceptions.best_match(errors)
 
 
 def scenario_schema() -> dict[str, Any]:
@@ -128,13 +162,8 @@ def parse_scenario(text: str, source: str, rules_by_api: Mapping[str, ScenarioRu
         raise ScenarioError(source, exc.line, exc.reason) from None
     if not isinstance(data, dict):
         raise ScenarioError(source, 1, "a scenario is a mapping (api, plans, data, ...)")
-    errors = (
-        []
-        if _surely_valid(_SCHEMA, data)
-        else sorted(_SCHEMA_VALIDATOR.iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.path)))
-    )
-    if errors:
-        error = jsonschema.exceptions.best_match(errors)
+    error = None if surely_valid(_SCHEMA, data) else first_error(_SCHEMA, data, by_depth=True)
+    if error is not None:
         path = tuple(error.absolute_path)
         raise ScenarioError(source, line_of(lines, path), f"{_dotted(path)}: {error.message}")
     api = data["api"]
@@ -145,15 +174,15 @@ def parse_scenario(text: str, source: str, rules_by_api: Mapping[str, ScenarioRu
         )
     plans = tuple(_plan(raw, index, rules, lines, source) for index, raw in enumerate(data.get("plans", [])))
     for index, rule in enumerate(data.get("faults", [])):
-        if _surely_valid(FAULT_RULE_SCHEMA, rule):
+        if surely_valid(FAULT_RULE_SCHEMA, rule):
             continue
-        found = jsonschema.exceptions.best_match(_FAULT_VALIDATOR.iter_errors(rule))
+        found = first_error(FAULT_RULE_SCHEMA, rule)
         if found is not None:
             path = ("faults", index, *found.absolute_path)
             raise ScenarioError(source, line_of(lines, path), f"{_dotted(path)}: {found.message}")
     payload = data.get("data", {})
-    if rules.data_schema and not _surely_valid(rules.data_schema, payload):
-        found = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(rules.data_schema).iter_errors(payload))
+    if rules.data_schema and not surely_valid(rules.data_schema, payload):
+        found = first_error(rules.data_schema, payload)
         if found is not None:
             path = ("data", *found.absolute_path)
             raise ScenarioError(source, line_of(lines, path), f"{_dotted(path)}: {found.message}")
