@@ -83,6 +83,31 @@ class Entry:
         else:
             self._raw_body, self._body = None, body
 
+    @classmethod
+    def added(
+        cls,
+        seq: int,
+        time: float,
+        session: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: Iterable[tuple[bytes, bytes]],
+        body: bytes,
+        status: int,
+        api: str | None,
+        operation: str | None,
+        latency_ms: float,
+        fault: str | None,
+    ) -> Entry:
+        """An entry from what `Journal.add` kept: raw headers and body, decoded when first read."""
+        entry = cls.__new__(cls)
+        entry.seq, entry.time, entry.session, entry.method, entry.path = seq, time, session, method, path
+        entry.query, entry.status, entry.api, entry.operation = query, status, api, operation
+        entry.latency_ms, entry.fault = latency_ms, fault
+        entry._raw_headers, entry._headers, entry._raw_body, entry._body = headers, None, body, _UNREAD
+        return entry
+
     @property
     def headers(self) -> dict[str, str]:
         if self._headers is None:
@@ -190,13 +215,14 @@ class Journal:
     __slots__ = ("_entries", "_seq", "enabled")
 
     def __init__(self, size: int = 10_000, enabled: bool = True) -> None:
-        self._entries: deque[Entry] = deque(maxlen=max(size, 1))
+        # Entries, and after them what `add` recorded since the last read, as tuples (see `recorded`).
+        self._entries: deque[Any] = deque(maxlen=max(size, 1))
         self._seq = itertools.count(1)
         self.enabled = enabled
 
     def record(self, entry_without_seq: dict[str, Any]) -> Entry:
         entry = Entry(seq=next(self._seq), **entry_without_seq)
-        self._entries.append(entry)
+        self.recorded().append(entry)
         return entry
 
     def add(
@@ -214,24 +240,34 @@ class Journal:
         latency_ms: float,
         fault: str | None,
     ) -> None:
-        """`record` for the server's hot path: raw headers and body bytes, no keyword dict to build and unpack."""
-        entry = Entry.__new__(Entry)
-        entry.seq = next(self._seq)
-        entry.time = time
-        entry.session = session
-        entry.method = method
-        entry.path = path
-        entry.query = query
-        entry.status = status
-        entry.api = api
-        entry.operation = operation
-        entry.latency_ms = latency_ms
-        entry.fault = fault
-        entry._raw_headers = headers
-        entry._headers = None
-        entry._raw_body = body
-        entry._body = _UNREAD
-        self._entries.append(entry)
+        """`record` for the server's hot path: raw headers and body bytes, kept as one tuple; it becomes an `Entry`
+        when the journal is first read after it (`recorded`), so a request that nobody reads back costs one tuple."""
+        self._entries.append(
+            (
+                next(self._seq),
+                time,
+                session,
+                method,
+                path,
+                query,
+                headers,
+                body,
+                status,
+                api,
+                operation,
+                latency_ms,
+                fault,
+            )
+        )
+
+    def recorded(self) -> deque[Entry]:
+        """Every entry, oldest first: the live ring buffer, with what `add` kept as tuples made entries (once)."""
+        entries = self._entries
+        if entries and type(entries[-1]) is tuple:  # tuples only ever follow entries: converting makes all entries
+            self._entries = entries = deque(
+                (item if type(item) is Entry else Entry.added(*item) for item in entries), maxlen=entries.maxlen
+            )
+        return entries
 
     def clear(self) -> None:
         self._entries.clear()
@@ -240,7 +276,7 @@ class Journal:
         return len(self._entries)
 
     def entries(self, pattern: Pattern | None = None, limit: int | None = None) -> list[Entry]:
-        found = [e for e in self._entries if pattern is None or pattern.matches(e)]
+        found = [e for e in self.recorded() if pattern is None or pattern.matches(e)]
         return found[-limit:] if limit else found
 
     def verify(
@@ -260,7 +296,7 @@ class Journal:
         )
         result: dict[str, Any] = {"pass": ok, "matched": count, "expected": expected or "any number"}
         if not ok:
-            nearest = sorted(self._entries, key=lambda e: (pattern.score(e)[0], e.seq), reverse=True)[:5]
+            nearest = sorted(self.recorded(), key=lambda e: (pattern.score(e)[0], e.seq), reverse=True)[:5]
             result["nearest"] = [_diff(pattern, e) for e in nearest if not pattern.matches(e)]
             result["message"] = f"expected {result['expected']} request(s) matching the pattern, found {count}"
         return result

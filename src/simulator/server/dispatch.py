@@ -75,6 +75,8 @@ class Dispatcher:
         self._valid_size = 0
         self._queries: dict[tuple[int, Any], tuple[Operation, Any]] = {}
         self._paths: dict[tuple[int, Any], tuple[Operation, Any]] = {}
+        # Each operation's handler, found once (its operationId, else the alias of its method and path).
+        self._handlers: dict[int, tuple[Operation, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """One pass: route, then the fault rules before the handler, the handler (request read and checked once),
@@ -133,7 +135,7 @@ class Dispatcher:
                 scope["path"],
                 scope["query_string"].decode("latin-1"),
                 scope["headers"],  # redacted when first read
-                ctx.journal_body(),  # parsed when first read
+                ctx.journal_body() if ctx.chunks else b"",  # parsed when first read
                 ctx.status,
                 match.api,
                 operation,
@@ -190,9 +192,14 @@ class Dispatcher:
                 path,
                 caller,
             )
-            handler = vendor.handlers.get(operation.operation_id) or vendor.handlers.get(
-                self.aliases.get((operation.method, operation.path), "")
-            )
+            known = self._handlers.get(id(operation))
+            if known is not None and known[0] is operation:
+                handler = known[1]
+            else:
+                handler = vendor.handlers.get(operation.operation_id) or vendor.handlers.get(
+                    self.aliases.get((operation.method, operation.path), "")
+                )
+                self._handlers[id(operation)] = (operation, handler)
             if handler is None:
                 return Reply(501, {"message": f"jobsim does not simulate {operation.operation_id} yet"})
             vendor.retain(state, session)  # the API's retention, once per request, before the handler looks

@@ -110,19 +110,20 @@ def restore_journal(journal: Journal, entries: list[Mapping[str, Any]]) -> None:
     last = 0
     for data in entries:
         entry = Entry(**data)
-        journal._entries.append(entry)
+        journal.recorded().append(entry)
         last = max(last, entry.seq)
     journal._seq = itertools.count(last + 1)
 
 
 def last_seq(journal: Journal) -> int:
-    return journal._entries[-1].seq if journal._entries else 0
+    entries = journal.recorded()
+    return entries[-1].seq if entries else 0
 
 
 def entries_after(journal: Journal, seq: int) -> list[Entry]:
     """Journal entries newer than `seq`, oldest first (walks back from the newest only)."""
     out = []
-    for entry in reversed(journal._entries):
+    for entry in reversed(journal.recorded()):
         if entry.seq <= seq:
             break
         out.append(entry)

@@ -67,10 +67,12 @@ def find_run(call: Call, run_id: int, *, read: bool = False) -> Run:
 def find_any(call: Call, run_id: int, *, read: bool = False) -> tuple[Run, Slot | None, Attempt | None]:
     """A job run, or the task run with this id: (job run, its slot, its attempt or None while not started)."""
     state: DatabricksState = call.state
-    ex = executor(call)
     run = state.runs.get(run_id)
     if run is not None:
-        return observe(ex, run, call.now, read), None, None
+        if run.final_at is None:  # a final run has nothing left to observe (see `observe` and `Executor.advance`)
+            observe(executor(call), run, call.now, read)
+        return run, None, None
+    ex = executor(call)
     parent = state.task_runs.get(run_id)
     run = state.runs.get(parent) if parent is not None else None
     if run is None:

@@ -1,0 +1,36 @@
+"""The journal's ring buffer: what the hot path adds (raw, as tuples) and what is recorded whole read back as one
+ordered, numbered list of entries, secrets redacted, bounded by its size."""
+
+from __future__ import annotations
+
+from simulator.engine.journal import REDACTED, Journal, Pattern
+
+
+def _add(journal: Journal, path: str, status: int = 200) -> None:
+    headers = [(b"host", b"x"), (b"authorization", b"Bearer secret")]
+    journal.add(1.5, "default", "GET", path, "a=1", headers, b'{"k": 1}', status, "databricks", "op", 0.25, None)
+
+
+def test_added_and_recorded_entries_read_back_in_order_with_their_numbers() -> None:
+    journal = Journal(size=10)
+    _add(journal, "/one")
+    journal.record(
+        {"time": 2.0, "session": "default", "method": "POST", "path": "/two", "query": "", "headers": {}, "body": None}
+    )
+    _add(journal, "/three", 404)
+    entries = journal.entries()
+    assert [(e.seq, e.path) for e in entries] == [(1, "/one"), (2, "/two"), (3, "/three")]
+    first = entries[0].as_dict()
+    assert first["headers"] == {"host": "x", "authorization": REDACTED}
+    assert first["body"] == {"k": 1} and first["query"] == "a=1" and first["latency_ms"] == 0.25
+    assert journal.verify(Pattern(path="/three", status=404), exactly=1)["pass"]
+    assert len(journal) == 3
+
+
+def test_the_ring_keeps_the_newest_entries() -> None:
+    journal = Journal(size=3)
+    for number in range(5):
+        _add(journal, f"/{number}")
+    assert [e.path for e in journal.entries()] == ["/2", "/3", "/4"]
+    _add(journal, "/5")
+    assert [e.seq for e in journal.entries()] == [4, 5, 6]
