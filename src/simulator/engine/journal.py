@@ -84,28 +84,14 @@ class Entry:
             self._raw_body, self._body = None, body
 
     @classmethod
-    def added(
-        cls,
-        seq: int,
-        time: float,
-        session: str,
-        method: str,
-        path: str,
-        query: str,
-        headers: Iterable[tuple[bytes, bytes]],
-        body: bytes,
-        status: int,
-        api: str | None,
-        operation: str | None,
-        latency_ms: float,
-        fault: str | None,
-    ) -> Entry:
-        """An entry from what `Journal.add` kept: raw headers and body, decoded when first read."""
+    def added(cls, item: tuple[Any, ...]) -> Entry:
+        """An entry from the tuple `Journal.add` kept: raw headers and body, decoded when first read."""
         entry = cls.__new__(cls)
-        entry.seq, entry.time, entry.session, entry.method, entry.path = seq, time, session, method, path
-        entry.query, entry.status, entry.api, entry.operation = query, status, api, operation
-        entry.latency_ms, entry.fault = latency_ms, fault
-        entry._raw_headers, entry._headers, entry._raw_body, entry._body = headers, None, body, _UNREAD
+        (
+            entry.seq, entry.time, entry.session, entry.method, entry.path, entry.query, entry._raw_headers,
+            entry._raw_body, entry.status, entry.api, entry.operation, entry.latency_ms, entry.fault,
+        ) = item  # fmt: skip
+        entry._headers, entry._body = None, _UNREAD
         return entry
 
     @property
@@ -265,7 +251,7 @@ class Journal:
         entries = self._entries
         if entries and type(entries[-1]) is tuple:  # tuples only ever follow entries: converting makes all entries
             self._entries = entries = deque(
-                (item if type(item) is Entry else Entry.added(*item) for item in entries), maxlen=entries.maxlen
+                (item if type(item) is Entry else Entry.added(item) for item in entries), maxlen=entries.maxlen
             )
         return entries
 
