@@ -8,7 +8,7 @@ from simulator.engine.journal import REDACTED, Journal, Pattern
 
 def _add(journal: Journal, path: str, status: int = 200) -> None:
     headers = [(b"host", b"x"), (b"authorization", b"Bearer secret")]
-    journal.add(1.5, "default", "GET", path, "a=1", headers, b'{"k": 1}', status, "databricks", "op", 0.25, None)
+    journal.add(1.5, "default", "GET", path, b"a=1", headers, b'{"k": 1}', status, "databricks", "op", 0.00025, None)
 
 
 def test_added_and_recorded_entries_read_back_in_order_with_their_numbers() -> None:

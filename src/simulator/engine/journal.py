@@ -88,9 +88,11 @@ class Entry:
         """An entry from the tuple `Journal.add` kept: raw headers and body, decoded when first read."""
         entry = cls.__new__(cls)
         (
-            entry.seq, entry.time, entry.session, entry.method, entry.path, entry.query, entry._raw_headers,
-            entry._raw_body, entry.status, entry.api, entry.operation, entry.latency_ms, entry.fault,
+            entry.seq, entry.time, entry.session, entry.method, entry.path, query, entry._raw_headers,
+            entry._raw_body, entry.status, entry.api, entry.operation, seconds, entry.fault,
         ) = item  # fmt: skip
+        entry.query = query.decode("latin-1")
+        entry.latency_ms = round(seconds * 1000, 3)
         entry._headers, entry._body = None, _UNREAD
         return entry
 
@@ -217,17 +219,18 @@ class Journal:
         session: str,
         method: str,
         path: str,
-        query: str,
+        query: bytes,
         headers: Iterable[tuple[bytes, bytes]],
         body: bytes,
         status: int,
         api: str | None,
         operation: str | None,
-        latency_ms: float,
+        seconds: float,
         fault: str | None,
     ) -> None:
-        """`record` for the server's hot path: raw headers and body bytes, kept as one tuple; it becomes an `Entry`
-        when the journal is first read after it (`recorded`), so a request that nobody reads back costs one tuple."""
+        """`record` for the server's hot path: the raw query, headers and body bytes and the latency in seconds, kept
+        as one tuple; it becomes an `Entry` when the journal is first read after it (`recorded`), so a request that
+        nobody reads back costs one tuple."""
         self._entries.append(
             (
                 next(self._seq),
@@ -241,7 +244,7 @@ class Journal:
                 status,
                 api,
                 operation,
-                latency_ms,
+                seconds,
                 fault,
             )
         )

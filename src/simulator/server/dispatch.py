@@ -133,13 +133,13 @@ class Dispatcher:
                 session.id,
                 scope["method"],
                 scope["path"],
-                scope["query_string"].decode("latin-1"),
+                scope["query_string"],  # decoded when first read
                 scope["headers"],  # redacted when first read
                 ctx.journal_body() if ctx.chunks else b"",  # parsed when first read
                 ctx.status,
                 match.api,
                 operation,
-                round((time.perf_counter() - started) * 1000, 3),
+                time.perf_counter() - started,
                 ctx.fault,
             )
 
