@@ -1,4 +1,5 @@
-"""Parsed and checked API documents kept on disk, keyed by a hash of the document's bytes.
+"""Parsed and checked API documents (and parsed YAML texts: scenarios, declarations) kept on disk, keyed by a hash of
+the document's bytes.
 
 Parsing a large YAML document and checking it against the OpenAPI rules takes most of a cold start; the result of
 both only changes when the document does. An entry is the parsed document in `marshal` format (plain data only: no

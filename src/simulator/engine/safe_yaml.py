@@ -6,6 +6,8 @@ from typing import Any
 
 import yaml
 
+from simulator.contract import cache
+
 MAX_YAML_BYTES = 1024 * 1024
 MAX_ALIASES = 64
 MAX_NODES = 200_000
@@ -23,13 +25,23 @@ Lines = dict[tuple[Any, ...], int]
 
 def load_yaml(text: str, source: str) -> tuple[Any, Lines]:
     """Parse `text` safely; return the data and the 1-based line of every mapping key and list item."""
-    if len(text.encode("utf-8", "replace")) > MAX_YAML_BYTES:
+    content = text.encode("utf-8", "replace")
+    if len(content) > MAX_YAML_BYTES:
         raise YamlError(source, None, f"file is larger than {MAX_YAML_BYTES} bytes")
+    # A text parsed before (every start parses the same scenarios and declarations) is read back from the document
+    # cache: the data and lines it gave, under the hash of the text and the parser's version (`contract/cache.py`).
+    name = "yaml-" + cache.key(content, checked=False)
+    kept = cache.load(name)
+    if kept is not None and set(kept) == {"data", "lines"}:
+        return kept["data"], kept["lines"]
     if _FAST is not yaml.SafeLoader:
         try:
-            return _load(text, source, _FAST)
+            loaded = _load(text, source, _FAST)
         except yaml.YAMLError:
             pass  # say what is wrong in the words of the pure-Python parser (its messages are the documented ones)
+        else:
+            cache.store(name, {"data": loaded[0], "lines": loaded[1]})
+            return loaded
     return _load(text, source, yaml.SafeLoader)
 
 
