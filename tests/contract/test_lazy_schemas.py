@@ -37,6 +37,7 @@ def test_a_lazily_compiled_response_schema_still_refuses_a_bad_body() -> None:
 
 class _Context:
     encoded = None
+    scope = {"method": "GET"}
 
 
 def test_templated_paths_route_by_their_shape() -> None:

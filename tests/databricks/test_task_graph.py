@@ -195,3 +195,32 @@ def test_a_job_without_tasks_follows_its_run_plan(sim: httpx.Client, virtual_ser
     run = get_run(sim, run_id)
     assert life(run) == ("TERMINATED", "SUCCESS") and run["tasks"] == []
     assert tasks_by_key(run) == {}
+
+
+def test_a_run_keeps_the_tasks_its_job_had_when_it_was_triggered(sim: httpx.Client) -> None:
+    job_id = create(
+        sim,
+        "versions",
+        [task("load"), task("report", "load", description="v1")],
+        max_retries=1,
+        description="first",
+        timeout_seconds=3600,
+    )
+    before = [run_now(sim, job_id) for _ in range(2)]  # two runs of one version of the settings
+    new_settings = {"tasks": [task("report", description="v2"), task("check", "report")], "description": "second"}
+    assert sim.post(f"{API}/reset", json={"job_id": job_id, "new_settings": new_settings}).status_code == 200
+    after = run_now(sim, job_id)
+    for run_id in before:
+        run = get_run(sim, run_id)
+        assert [t["task_key"] for t in run["tasks"]] == ["load", "report"]
+        assert last(run, "report")["description"] == "v1"
+        assert last(run, "report")["depends_on"] == [{"task_key": "load"}]
+        assert run["description"] == "first"
+    run = get_run(sim, after)
+    assert [t["task_key"] for t in run["tasks"]] == ["report", "check"]
+    assert last(run, "report")["description"] == "v2" and "depends_on" not in last(run, "report")
+    assert run["description"] == "second"
+    # Task run ids come in job order, after the run's own id, whatever the dependency order.
+    ids = [last(get_run(sim, run_id), key)["run_id"] for run_id in before for key in ("load", "report")]
+    assert ids == [before[0] + 1, before[0] + 2, before[1] + 1, before[1] + 2]
+    assert get_run(sim, before[0])["tasks"][0]["run_id"] < get_run(sim, before[1])["run_id"]

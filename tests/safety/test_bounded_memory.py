@@ -211,6 +211,58 @@ def test_collibra_dq_keeps_at_most_max_runs(capped: RunningServer) -> None:
         check_evictions(stuck, made, lambda run_id: dq_exists(http, run_id), [r["jobRunId"] for r in page["results"]])
 
 
+HELD_DATABRICKS = """
+jobsim: 1
+name: held
+api: databricks
+plans:
+  - match: {name: "held"}
+    steps:
+      - {state: PENDING, for: 1s}
+      - {state: RUNNING, for: 1h}
+      - {state: TERMINATED, result: SUCCESS}
+"""
+
+
+def test_databricks_running_and_queued_runs_over_the_cap_stay_until_they_end(capped: RunningServer) -> None:
+    with session(capped, "cap-databricks-queue") as http:
+        load(http, HELD_DATABRICKS)
+        settings = {"name": "held", "max_concurrent_runs": 5, "tasks": [TASK]}
+        job_id = http.post("/api/2.2/jobs/create", json=settings).json()["job_id"]
+        held = [
+            str(http.post(f"{DATABRICKS}/run-now", json={"job_id": job_id}).json()["run_id"]) for _ in range(CAP + 30)
+        ]
+        advance(http, "30m")  # five running, the rest queued: every one is kept though the store is over its cap
+        assert all(databricks_exists(http, run_id) for run_id in held)
+        states = [http.get(f"{DATABRICKS}/runs/get", params={"run_id": r}).json()["state"] for r in held]
+        assert [s["life_cycle_state"] for s in states] == ["RUNNING"] * 5 + ["QUEUED"] * (CAP + 25)
+        advance(http, "20h")  # one hour each, five at a time: all of them ended
+        assert databricks_exists(http, held[-1])  # reading a run of the job brings its queue up to date
+        made = [databricks_submit(http, f"quick-{i}") for i in range(10)]
+        listed = databricks_listed(http)
+        assert len(listed) <= CAP
+        assert set(made) <= set(listed)
+        assert not any(databricks_exists(http, run_id) for run_id in held[:20])  # the oldest ended runs went first
+
+
+def test_databricks_evicts_job_runs_that_ended_unread_once_their_time_came(capped: RunningServer) -> None:
+    with session(capped, "cap-databricks-unread") as http:
+        load(http, HELD_DATABRICKS)
+        settings = {"name": "held", "max_concurrent_runs": CAP + 30, "tasks": [TASK]}
+        job_id = http.post("/api/2.2/jobs/create", json=settings).json()["job_id"]
+        # One more than the limit: the job's runs are then tracked by when each can next change (one waits queued).
+        held = [
+            str(http.post(f"{DATABRICKS}/run-now", json={"job_id": job_id}).json()["run_id"]) for _ in range(CAP + 31)
+        ]
+        made = [databricks_submit(http, f"quick-{i}") for i in range(10)]
+        assert all(databricks_exists(http, run_id) for run_id in held[:10])  # running for an hour: kept over the cap
+        advance(http, "2h")  # the running ones ended, unread
+        made += [databricks_submit(http, f"quick-late-{i}") for i in range(10)]
+        listed = databricks_listed(http)
+        assert len(listed) <= CAP and set(made[-10:]) <= set(listed)
+        assert not any(databricks_exists(http, run_id) for run_id in held[:20])
+
+
 def test_a_backrun_of_active_runs_may_exceed_the_cap_but_is_never_cut(capped: RunningServer) -> None:
     with session(capped, "cap-dq-backrun") as http:
         load(http, DQ_SCENARIO)

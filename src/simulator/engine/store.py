@@ -57,11 +57,12 @@ class Store(Generic[K, V]):
         target = int(limit * (1 - slack))
         excess = size - target
         doomed: list[K] = []
-        for key, value in self._items.items():
-            if len(doomed) >= excess:
-                break
-            if evictable(value):
-                doomed.append(key)
+        if excess > 0:
+            for key, value in self._items.items():
+                if evictable(value):
+                    doomed.append(key)
+                    if len(doomed) >= excess:
+                        break
         dropped = [self._items.pop(key) for key in doomed]
         left = len(self._items)
         # The next scan waits for a slack of the cap, or of the items over it when active items alone exceed the cap:

@@ -51,14 +51,27 @@ class Databricks(Vendor):
         if state.runs.quiet(now, session.max_runs, SWEEP_EVERY):  # `retention.quiet`, one call less per request
             return
         executor = Executor(state, session)
+        due_by_job = state.due
+
+        def ended(run: Run) -> bool:
+            if run.final_at is not None:
+                return True
+            # A store over its cap with only active runs is scanned again every slack of its size: the runs the
+            # clock cannot have ended (queued ones, and those not due in their job's index) are answered without
+            # evaluating them, so such a scan costs a lookup or two per run.
+            if run.admission == "queued":
+                return False
+            index = due_by_job.get(run.job_id) if run.job_id is not None else None
+            if index is not None and index.due.get(run.run_id, 0.0) > now:
+                return False
+            executor.advance(run, now)
+            return run.final_at is not None
 
         def ended_before(run: Run, cutoff: float) -> bool:
-            if run.final_at is None:
-                executor.advance(run, now)
-            return run.final_at is not None and run.final_at < cutoff
+            return ended(run) and run.final_at is not None and run.final_at < cutoff
 
         expiry = Expiry(RETENTION_SECONDS, _created_at, ended_before)
-        dropped = retain(state.runs, now, session.max_runs, lambda run: ended_before(run, float("inf")), expiry)
+        dropped = retain(state.runs, now, session.max_runs, ended, expiry)
         if dropped:
             state.forget(dropped)
 

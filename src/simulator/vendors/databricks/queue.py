@@ -49,6 +49,11 @@ def settle(executor: Executor, job_id: int, now: float) -> None:
         # can wait until the limit is reached, so a request costs O(1), not O(active runs) (amortised).
         return
     index = due.index_of(state, job_id, active)
+    heap = index.heap
+    if queued and 0 < limit <= len(active) and (not heap or heap[0][0] > now) and queued[0] in state.runs:
+        # Every slot is taken and no active run can have ended by now: the queue stays as it is (what the loop
+        # below would find, without its bookkeeping; a job flooded with run-now requests comes here each time).
+        return
     ended: list[tuple[float, int]] = []  # active runs seen final, by end time; they hold a slot until then
     gone: set[int] = set()  # active runs no longer stored
     floor = now  # a free slot without an end before it comes from a raised limit: it opened now

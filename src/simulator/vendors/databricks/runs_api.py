@@ -9,7 +9,7 @@ import orjson
 
 from simulator.engine.jsoncopy import json_copy
 from simulator.exchange import Call, HandlerTable, Reply
-from simulator.vendors.databricks import dag, params, render
+from simulator.vendors.databricks import params, render, run_template
 from simulator.vendors.databricks.body_cache import FinalRunBodies
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
@@ -35,7 +35,7 @@ from simulator.vendors.databricks.views import parent_view
 handlers = HandlerTable()
 
 RUNS_LIST_MAX = 25
-_JOB_RETRY_FIELDS = ("max_retries", "min_retry_interval_millis", "retry_on_timeout")
+_templates = run_template.Templates()
 
 
 def start_run(
@@ -49,6 +49,7 @@ def start_run(
     body: dict[str, Any],
     plan_name: str | None = None,
 ) -> Run:
+    """A new run of `job` (its tasks are the job's settings' own) or, without a job, a one-time run of `tasks`."""
     state, ids = ex.state, ex.session.ids
     token = body.get("idempotency_token")
     if token and token in state.idempotency:
@@ -59,9 +60,14 @@ def start_run(
             )
         return existing
     params.check(body)
-    tasks = _only(tasks, body.get("only"))
-    run_id = ids.next_int("databricks.run", 5001)
     settings = job.settings if job else body
+    only = body.get("only")
+    if job is not None and not only:
+        template = _templates.of(settings)  # derived once per version of the job's settings
+    else:
+        template = run_template.derive(settings, [json_copy(t) for t in _only(tasks, only)])
+    tasks = template.tasks
+    run_id = ids.next_int("databricks.run", 5001)
     attrs = {
         "name": run_name,
         "id": run_id,
@@ -69,13 +75,17 @@ def start_run(
         "job_id": job.job_id if job else None,
         "run_type": run_type,
         "tags": settings.get("tags", {}),
-        "task_key": [t["task_key"] for t in tasks],
+        "task_key": template.keys,
     }
-    made = {
-        str(t["task_key"]): Slot(str(t["task_key"]), json_copy(t), ids.next_int("databricks.run", 5001)) for t in tasks
-    }
-    order = dag.order(tasks) if tasks else [HIDDEN]
-    slots = {key: made[key] for key in order} if tasks else {HIDDEN: Slot(HIDDEN, {}, run_id)}
+    if tasks:
+        # Task run ids are handed out in job order, the slots kept in dependency order.
+        first_ids = {key: ids.next_int("databricks.run", 5001) for key in template.keys}
+        specs = {key: task for key, task in zip(template.keys, tasks, strict=True)}
+        order = template.order
+        slots = {key: Slot(key, specs[key], first_ids[key]) for key in order}
+    else:
+        order = [HIDDEN]
+        slots = {HIDDEN: Slot(HIDDEN, {}, run_id)}
     run = Run(
         run_id=run_id,
         job_id=job.job_id if job else None,
@@ -87,10 +97,10 @@ def start_run(
         rounds=[Round(0, slots, ex.run_steps(attrs, plan_name))],
         current=dict(slots),
         attrs=attrs,
-        timeout_seconds=int(settings.get("timeout_seconds") or 0),
+        timeout_seconds=template.timeout_seconds,
         job_parameters=params.job_parameters(settings if job else {}, body.get("job_parameters")),
         overriding_parameters=params.overriding(body),
-        extra=_extra(settings),
+        extra=template.extra,
         idempotency_token=token,
         single_task=job.single_task if job else False,
         hidden_job_id=None if job else ids.next_int("databricks.hidden_job", HIDDEN_JOB_IDS),
@@ -111,14 +121,6 @@ def _only(tasks: list[dict[str, Any]], only: list[str] | None) -> list[dict[str,
     if unknown:
         raise invalid(f"Task(s) {', '.join(unknown)} given in 'only' are not tasks of this job.", "only")
     return [t for t in tasks if t["task_key"] in set(only)]
-
-
-def _extra(settings: dict[str, Any]) -> dict[str, Any]:
-    extra = {key: settings[key] for key in _JOB_RETRY_FIELDS if key in settings}
-    for key in ("description", "job_clusters", "git_source"):
-        if settings.get(key):
-            extra[key] = json_copy(settings[key])
-    return extra
 
 
 @handlers.operation("jobsRunNow")
