@@ -14,13 +14,23 @@ from simulator.engine.scenario import Plan, Scenario
 
 
 class PlanBook:
-    """The plans in force, newest scenario first; the first plan that matches a run drives it."""
+    """The plans in force, newest scenario first; the first plan that matches a run drives it.
 
-    __slots__ = ("_by_api", "scenarios")
+    Which plan matches is a function of the values of the attributes the plans name (`match` keys), so the answer
+    is kept per API, kind and those values (up to `_MEMO_MAX` answers, cleared whole when full, and whenever the
+    plans change): a run whose plan-relevant attributes were seen before skips the pattern matching. Values are
+    keyed with their type where equal values of different types match differently (1, 1.0 and True; a list and a
+    mapping), so two runs share an answer only when every plan would treat them alike.
+    """
+
+    __slots__ = ("_by_api", "_kinds", "_memo", "scenarios")
 
     def __init__(self) -> None:
         self.scenarios: list[Scenario] = []
         self._by_api: dict[str, list[Plan]] = {}
+        # (api, kind) -> the plans that can match a run of that kind, and the attribute names they look at
+        self._kinds: dict[tuple[str, str], tuple[tuple[Plan, ...], tuple[str, ...]]] = {}
+        self._memo: dict[tuple[Any, ...], Plan | None] = {}
 
     def add(self, scenario: Scenario) -> None:
         self.scenarios = [s for s in self.scenarios if not (s.name == scenario.name and s.api == scenario.api)]
@@ -34,19 +44,58 @@ class PlanBook:
         return len(self.scenarios) != before
 
     def find(self, api: str, kind: str, attrs: Mapping[str, Any]) -> Plan | None:
-        for plan in self._by_api.get(api, ()):
-            if plan.kind == kind and plan.matches(attrs):
-                return plan
-        return None
+        candidates, names = self._kinds.get((api, kind)) or self._index(api, kind)
+        if not candidates:
+            return None
+        try:
+            key: tuple[Any, ...] | None = (api, kind, *[_frozen(attrs.get(name)) for name in names])
+        except TypeError:  # a value with no stable key (e.g. a mapping with keys of mixed types): match directly
+            key = None
+        if key is not None and key in self._memo:
+            return self._memo[key]
+        found = next((plan for plan in candidates if plan.matches(attrs)), None)
+        if key is not None:
+            if len(self._memo) >= _MEMO_MAX:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
 
     def named(self, api: str, name: str) -> Plan | None:
         return next((p for p in self._by_api.get(api, ()) if p.name == name), None)
+
+    def _index(self, api: str, kind: str) -> tuple[tuple[Plan, ...], tuple[str, ...]]:
+        candidates = tuple(p for p in self._by_api.get(api, ()) if p.kind == kind and not p.named_only)
+        names = tuple(sorted({name for plan in candidates for name in plan.match}))
+        self._kinds[(api, kind)] = (candidates, names)
+        return candidates, names
 
     def _rebuild(self) -> None:
         by_api: dict[str, list[Plan]] = {}
         for scenario in reversed(self.scenarios):
             by_api.setdefault(scenario.api, []).extend(scenario.plans)
         self._by_api = by_api
+        self._kinds = {}
+        self._memo = {}
+
+
+_MEMO_MAX = 4096
+_SEQUENCE, _SET, _MAPPING = object(), object(), object()  # markers no attribute value can contain
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable key for an attribute value: equal keys only for values every plan pattern treats alike."""
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is bool or kind is float:
+        return (kind, value)  # 1, 1.0 and True are equal keys in a dict, but "1" matches only 1 and 1.0 by text
+    if isinstance(value, list | tuple):
+        return (_SEQUENCE, *[_frozen(item) for item in value])
+    if isinstance(value, set | frozenset):
+        return (_SET, frozenset(_frozen(item) for item in value))
+    if isinstance(value, Mapping):
+        return (_MAPPING, *sorted((k, _frozen(v)) for k, v in value.items()))
+    raise TypeError(f"no plan key for a {kind.__name__}")
 
 
 class Session:
