@@ -158,3 +158,25 @@ def test_run_now_only_runs_the_given_tasks(sim: httpx.Client, virtual_server: Ru
     assert sorted(tasks_by_key(run)) == ["b", "c"]
     assert last(run, "b")["start_time"] == run["start_time"]  # its dependency is not part of this run
     assert life(run) == ("TERMINATED", "SUCCESS")
+
+
+def test_runs_list_shows_a_finished_run_as_it_is_after_a_repair(
+    sim: httpx.Client, virtual_server: RunningServer
+) -> None:
+    job_id, run_id = failed_run(sim, virtual_server)
+
+    def listed(**query: object) -> dict:
+        runs = sim.get(f"{API}/runs/list", params={"job_id": job_id, **query}).json()["runs"]
+        return next(run for run in runs if run["run_id"] == run_id)
+
+    before = listed()
+    for _ in range(2):  # read again while nothing changed: the same entries
+        assert listed() == before and life(before) == ("TERMINATED", "FAILED") and "tasks" not in before
+        assert life(last(listed(expand_tasks="true"), "b")) == ("TERMINATED", "FAILED")
+    assert repair(sim, run_id, rerun_tasks=["b"], rerun_dependent_tasks=True).status_code == 200
+    assert life(listed())[0] in ("PENDING", "RUNNING")  # the finished run's kept entry is not shown any more
+    virtual_server.advance(60)
+    after = listed(expand_tasks="true")
+    assert life(after) == ("TERMINATED", "SUCCESS") and life(listed()) == ("TERMINATED", "SUCCESS")
+    assert [life(t) for t in tasks_by_key(after)["b"]] == [("TERMINATED", "FAILED"), ("TERMINATED", "SUCCESS")]
+    assert listed()["end_time"] == after["end_time"] > before["end_time"]

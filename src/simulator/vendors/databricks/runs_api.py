@@ -10,7 +10,7 @@ import orjson
 from simulator.engine.jsoncopy import json_copy
 from simulator.exchange import Call, HandlerTable, Reply
 from simulator.vendors.databricks import params, render, run_template
-from simulator.vendors.databricks.body_cache import FinalRunBodies
+from simulator.vendors.databricks.body_cache import Body, FinalRunBodies
 from simulator.vendors.databricks.common import (
     DEFAULT_USER,
     EMPTY,
@@ -154,7 +154,8 @@ async def submit(call: Call) -> Reply:
     return Reply(200, {"run_id": run.run_id})
 
 
-_final_bodies = FinalRunBodies()
+_final_bodies: FinalRunBodies[Body] = FinalRunBodies()
+_listed_bodies: FinalRunBodies[dict[str, Any]] = FinalRunBodies()
 
 
 @handlers.operation("jobsGetRun")
@@ -213,10 +214,15 @@ async def list_runs(call: Call) -> Reply:
 
 
 def _listed(run: Run, call: Call, expand: bool) -> dict[str, Any]:
+    kept = _listed_bodies.get(run, call.base_url, (expand,))
+    if kept is not None:
+        return kept
     body = render.run(run, call.base_url, call.now, include_tasks=expand)
     more = render.cut(body, render.RUN_ARRAYS, 0)
     if expand:
         body["has_more"] = more
+    if run.final_at is not None:
+        _listed_bodies.put(run, call.base_url, (expand,), body)
     return body
 
 
