@@ -127,7 +127,7 @@ class Executor:
         return dag.condition_outcome(slot.spec, resolve)
 
     def end_unstarted(self, slot: Slot, step: Step, at: float) -> None:
-        slot.attempts.append(Attempt(slot.first_id, 0, Timeline(RUN, (step,), at), never_ran=True))
+        slot.attempts = (*slot.attempts, Attempt(slot.first_id, 0, Timeline(RUN, (step,), at), never_ran=True))
         slot.final_at = at
 
     def _start_attempt(self, run: Run, round_: Round, slot: Slot, at: float) -> None:
@@ -140,7 +140,7 @@ class Executor:
         timeout = int(slot.spec.get("timeout_seconds") or 0)
         if timeout > 0 and not slot.hidden:
             attempt.timeout_at = at + timeout
-        slot.attempts.append(attempt)
+        slot.attempts = (*slot.attempts, attempt)
 
     def _advance_slot(self, run: Run, round_: Round, slot: Slot, t: float, read: bool) -> None:
         while True:

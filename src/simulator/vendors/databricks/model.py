@@ -56,7 +56,9 @@ class Slot:
     key: str
     spec: dict[str, Any]
     first_id: int
-    attempts: list[Attempt] = field(default_factory=list)
+    # A tuple, replaced as attempts start: most slots of a queued or pending run have none yet, and an empty tuple is
+    # shared (no object of its own for the collector to walk); see docs/decisions.md "Tracked objects per run".
+    attempts: tuple[Attempt, ...] = ()
     retry_at: float | None = None
     final_at: float | None = None
     no_retry: bool = False

@@ -95,7 +95,7 @@ def start_run(
         created_at=now,
         order=order,
         rounds=[Round(0, slots, ex.run_steps(attrs, plan_name))],
-        current=dict(slots),
+        current=slots,  # the first round's own dict until a repair replaces it
         attrs=attrs,
         timeout_seconds=template.timeout_seconds,
         job_parameters=params.job_parameters(settings if job else {}, body.get("job_parameters")),
