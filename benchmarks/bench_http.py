@@ -159,7 +159,7 @@ def wrk(
             script.write(f'wrk.headers["{name}"] = "{value}"\n')
         if body:
             script.write(f"wrk.body = {json.dumps(body)}\n")
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name]
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name]
     output = subprocess.run(
         pinned([*command, f"http://127.0.0.1:{port}{path}"], cores), capture_output=True, text=True, check=True
     ).stdout

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 import httpx
 
+from simulator import create_app
 from simulator.cli import build_parser, main, settings_from
+from simulator.server.serve import JobsimServer
+from simulator.testing import free_port
 from tests.support import running_server, start_jobsim
 
 
@@ -125,3 +131,27 @@ def test_journal_and_session_flags_reach_the_server() -> None:
 def test_a_malformed_spec_flag_is_refused(capsys) -> None:
     assert main(["serve", "--spec", "databricks-jobs", "--port", "0"]) == 2
     assert "--spec wants NAME=FILE" in capsys.readouterr().err
+
+
+def test_what_waits_for_a_listening_server_runs_after_it_answers() -> None:
+    """`jobsim serve` sets its garbage collector this way (collector.SETTLE_SECONDS after it listens): off the path
+    to the first answer."""
+    answered_first: list[bool] = []
+    port = free_port()
+    server = JobsimServer(create_app(seed=1), "127.0.0.1", port)
+    server.after_start = lambda: answered_first.append(bool(answers))
+    thread = threading.Thread(target=server.run, daemon=True)
+    answers: list[int] = []
+    thread.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not answers and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError):
+                answers.append(httpx.get(f"http://127.0.0.1:{port}/_sim/health").status_code)
+        while not answered_first and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        server.stop()
+        thread.join(timeout=10)
+    assert answers == [200]
+    assert answered_first == [True]

@@ -3,8 +3,10 @@ with the bundled APIs and default scenarios, all valid, does without it; an inva
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,20 @@ def test_create_app_with_every_api_and_default_scenarios_does_not_import_jsonsch
     code = "import sys\nfrom simulator import create_app\ncreate_app()\nprint('jsonschema' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_start_from_a_warm_cache_parses_no_yaml_and_reads_no_package_metadata(tmp_path: Path) -> None:
+    """PyYAML (about 10 ms to import) parses only texts the document cache does not have, and importlib.metadata
+    (about 15 ms with its scan) is asked only when a distribution may declare plug-ins."""
+    code = (
+        "import sys\nfrom simulator import create_app\ncreate_app()\n"
+        "print(sorted(m for m in ('yaml', 'importlib.metadata') if m in sys.modules))"
+    )
+    env = {**os.environ, "JOBSIM_CACHE_DIR": str(tmp_path)}
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert "'yaml'" in cold.stdout  # a first start parses (and checks) the documents, and fills the cache
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert warm.stdout.strip() == "[]"
 
 
 def test_an_invalid_scenario_is_still_refused_in_jsonschema_words() -> None:

@@ -1,9 +1,16 @@
-"""The bundled documents' schemas are compiled on first use: every one of them must compile, and a request to an
-operation compiles (and checks by) its schemas as an eagerly compiled document would."""
+"""The bundled documents' operations and schemas are compiled on first use: every one of them must compile, and a
+request to an operation compiles (and checks by) its schemas as an eagerly compiled document would."""
+
+import shutil
+from pathlib import Path
+
+import pytest
 
 from simulator import create_app
+from simulator.contract.document import load_document
 from simulator.contract.router import Router
 from simulator.exchange import Reply
+from simulator.server.settings import Settings
 
 
 def _schemas(app):  # type: ignore[no-untyped-def]
@@ -47,3 +54,30 @@ def test_templated_paths_route_by_their_shape() -> None:
     found = router.match("GET", "/rest/dq/1.0/jobRuns/5")
     assert found.operation is not None and found.path_values
     assert router.match("GET", "/api/jobs/jobs/17/extra/segments").operation is None
+
+
+def test_a_bundled_operation_compiles_when_first_read_as_an_eager_compile_does(tmp_path: Path) -> None:
+    path = tmp_path / "databricks-jobs.yaml"  # a document of its own: none of its operations read before
+    shutil.copyfile(Settings().specs_dir / path.name, path)
+    lazy = {(op.method, op.path): op for op in load_document(path, "databricks", lazy=True).operations}
+    eager = {(op.method, op.path): op for op in load_document(path, "databricks").operations}
+    op = lazy[("POST", "/api/2.2/jobs/run-now")]
+    assert op.pending is not None  # what routing and listing read is there; the rest waits
+    assert (op.operation_id, op.deprecated, op.summary) == (
+        eager[("POST", "/api/2.2/jobs/run-now")].operation_id,
+        eager[("POST", "/api/2.2/jobs/run-now")].deprecated,
+        eager[("POST", "/api/2.2/jobs/run-now")].summary,
+    )
+    assert op.body_schema is not None
+    assert op.pending is None
+    for key, compiled in eager.items():
+        deferred = lazy[key]
+        assert deferred.query_params == compiled.query_params
+        assert deferred.path_params == compiled.path_params
+        assert deferred.body_required == compiled.body_required
+        assert deferred.body_media_types == compiled.body_media_types
+        assert sorted(deferred.responses) == sorted(compiled.responses)
+        assert (deferred.body_schema is None) == (compiled.body_schema is None)
+    assert all(op.pending is None for op in lazy.values())
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = op.nothing  # type: ignore[attr-defined]

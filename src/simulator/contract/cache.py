@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from simulator import installed
+
 _FORMAT = b"jobsim-document-cache-1"
 
 
@@ -75,13 +77,7 @@ _VERSIONS: str | None = None
 def _versions() -> str:
     global _VERSIONS
     if _VERSIONS is None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        found = []
-        for package in ("PyYAML", "openapi-spec-validator"):
-            try:
-                found.append(f"{package}={version(package)}")
-            except PackageNotFoundError:
-                found.append(f"{package}=?")
-        _VERSIONS = ";".join(found)
+        _VERSIONS = ";".join(
+            f"{package}={installed.version(package) or '?'}" for package in ("PyYAML", "openapi-spec-validator")
+        )
     return _VERSIONS

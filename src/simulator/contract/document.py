@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from simulator.contract import cache
 from simulator.contract.leniency import STRICT, ParserRules, ShapeBuilder
 from simulator.contract.operation import Operation, compile_operation
@@ -42,14 +40,12 @@ class ApiDocument:
         return str(self.raw.get("info", {}).get("title", self.api))
 
     def as_yaml(self) -> str:
+        import yaml  # only for a client asking for the document as YAML
+
         return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True)
 
     def as_json(self) -> str:
         return json.dumps(self.raw, indent=2)
-
-
-# libyaml's loader where PyYAML was built with it: the same safe types, about ten times faster.
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_structured(path: Path) -> dict[str, Any]:
@@ -58,7 +54,16 @@ def read_structured(path: Path) -> dict[str, Any]:
 
 def _parsed(path: Path, content: bytes) -> dict[str, Any]:
     text = content.decode("utf-8")
-    data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)
+    if path.suffix == ".json":
+        data = json.loads(text)
+    else:
+        import yaml  # only for a document the cache does not have
+
+        try:
+            # libyaml's loader where PyYAML was built with it: the same safe types, about ten times faster.
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError as exc:
+            raise SpecError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise SpecError(f"{path}: not an OpenAPI document (top level is not a mapping)")
     return data
@@ -125,20 +130,27 @@ def _load_cached(
             if spec is None:
                 continue
             for server, server_definitions in servers:
+                compile = functools.partial(
+                    compile_operation,
+                    api=api,
+                    method=method.upper(),
+                    server=server,
+                    template=template,
+                    spec=spec,
+                    shared_params=shared_params,
+                    resolve=resolver.resolve,
+                    definitions=server_definitions,
+                    rules=rules,
+                    shapes=shapes,
+                    lazy=lazy,
+                )
                 operations.append(
-                    compile_operation(
-                        api=api,
-                        method=method.upper(),
-                        server=server,
-                        template=template,
-                        spec=spec,
-                        shared_params=shared_params,
-                        resolve=resolver.resolve,
-                        definitions=server_definitions,
-                        rules=rules,
-                        shapes=shapes,
-                        lazy=lazy,
+                    # `lazy` (the bundled documents, compiled whole by the tests): each operation compiles on first use
+                    Operation.deferred(
+                        api=api, method=method.upper(), server=server, template=template, spec=spec, compile=compile
                     )
+                    if lazy
+                    else compile()
                 )
     _check_unique_ids(path, operations)
     return ApiDocument(

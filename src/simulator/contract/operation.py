@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import orjson
@@ -70,6 +70,43 @@ class Operation:
     summary: str
     rules: ParserRules = STRICT
     body_shape: Shape | None = None
+    # For an operation made by `deferred`: what compiles the rest on first use (None once compiled).
+    pending: Callable[[], Operation] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def deferred(
+        cls,
+        *,
+        api: str,
+        method: str,
+        server: str,
+        template: str,
+        spec: dict[str, Any],
+        compile: Callable[[], Operation],
+    ) -> Operation:
+        """An operation that knows at once what routing and listing ask (its id, method and path) and compiles its
+        parameters, schemas and responses when one of them is first read: a start compiles only the operations
+        its requests use."""
+        op = cls.__new__(cls)
+        op.api, op.method, op.server, op.template_without_server = api, method, server, template
+        op.path = server + template
+        op.operation_id = operation_id_of(method, template, spec)
+        op.deprecated = bool(spec.get("deprecated"))
+        op.summary = str(spec.get("summary", ""))
+        op.pending = compile
+        return op
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for a field not set yet: a deferred operation's compiled part.
+        pending = self.pending if name != "pending" else None
+        if pending is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self.pending = None
+        compiled = pending()
+        for spec in fields(self):
+            if spec.name != "pending":
+                setattr(self, spec.name, getattr(compiled, spec.name))
+        return getattr(self, name)
 
     # -- request side -------------------------------------------------------------------------------------
     def read_query(self, pairs: list[tuple[str, str]]) -> dict[str, Any] | RequestProblem:
@@ -272,7 +309,7 @@ def compile_operation(
 
     return Operation(
         api=api,
-        operation_id=spec.get("operationId") or f"{method.lower()} {template}",
+        operation_id=operation_id_of(method, template, spec),
         method=method,
         server=server,
         template_without_server=template,
@@ -291,6 +328,10 @@ def compile_operation(
         rules=rules,
         body_shape=body_shape,
     )
+
+
+def operation_id_of(method: str, template: str, spec: dict[str, Any]) -> str:
+    return spec.get("operationId") or f"{method.lower()} {template}"
 
 
 def _type_of(schema: dict[str, Any], definitions: dict[str, Any]) -> str | None:

@@ -6,9 +6,10 @@ around its runtime. The dashboard and the testing tools own their handler tables
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import functools
 from typing import Any
 
+from simulator import installed
 from simulator.contract.operation import Operation
 from simulator.control import dashboard, tools
 from simulator.control.view import RuntimeView, clock_json, runtime_of
@@ -21,11 +22,9 @@ from simulator.vendors.base import Vendor
 handlers = HandlerTable()  # this module's handlers: health, sessions' reset, clock, scenarios, routes, specs
 
 
+@functools.cache  # the code running is the code installed when it started
 def _version() -> str:
-    try:
-        return version("jobsim")
-    except PackageNotFoundError:
-        return "0+unknown"
+    return installed.version("jobsim") or "0+unknown"
 
 
 @handlers.operation("simHealth")

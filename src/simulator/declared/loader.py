@@ -9,8 +9,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from simulator.contract.document import SpecError, load_document
 from simulator.contract.leniency import PRESETS, ParserRules
 from simulator.declared.format import API_SCHEMA
@@ -247,7 +245,7 @@ class _Compiler:
         for index, document_path in enumerate(paths):
             try:
                 document = load_document(document_path, data["name"])
-            except (SpecError, OSError, yaml.YAMLError) as exc:
+            except (SpecError, OSError) as exc:
                 where = ("document",) if isinstance(named, str) else ("document", index)
                 raise self.fail(where, f"cannot load the OpenAPI document {document_path.name}: {exc}") from None
             known_ids |= {op.operation_id for op in document.operations}

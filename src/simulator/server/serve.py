@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 import uvicorn
 
+from simulator.server import collector
 from simulator.server.app import JobsimApp
 from simulator.server.protocol import JobsimHttpProtocol
 
@@ -29,6 +31,7 @@ class JobsimServer(uvicorn.Server):
         log_requests: bool = False,
         tls_cert: Path | None = None,
         tls_key: Path | None = None,
+        after_start: Callable[[], None] | None = None,
     ) -> None:
         config = uvicorn.Config(
             app,
@@ -38,6 +41,7 @@ class JobsimServer(uvicorn.Server):
             access_log=log_requests,
             lifespan="on",
             http=JobsimHttpProtocol,
+            ws="none",  # no API here speaks WebSocket; "auto" would import a WebSocket library at every start
             timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
             # Pooled clients (the SDKs, httpx, requests) reuse idle connections; uvicorn's 5 s default closes them
             # while a busy client may be sending on one (a reset the client cannot tell from a server failure).
@@ -47,11 +51,18 @@ class JobsimServer(uvicorn.Server):
         )
         super().__init__(config)
         self.jobsim = app
+        self.after_start = after_start
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def serve(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         await super().serve(sockets)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.after_start is not None and self.started:
+            # Off the path to the first answer: what can wait for a listening server does (collector.SETTLE_SECONDS).
+            asyncio.get_running_loop().call_later(collector.SETTLE_SECONDS, self.after_start)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self._loop is not None and not self.should_exit:

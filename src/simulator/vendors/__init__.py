@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from importlib.metadata import entry_points
 
+from simulator import installed
 from simulator.vendors.base import Vendor
+
+ENTRY_POINT_GROUP = "jobsim.vendors"
 
 
 def discover() -> list[type[Vendor]]:
@@ -19,7 +21,10 @@ def discover() -> list[type[Vendor]]:
         vendor = getattr(importlib.import_module(module.name), "VENDOR", None)
         if vendor is not None:
             found[vendor.name] = vendor
-    for entry in entry_points(group="jobsim.vendors"):
-        vendor = entry.load()
-        found[vendor.name] = vendor
+    if installed.declares_entry_points(ENTRY_POINT_GROUP):  # a start without plugins skips importlib.metadata
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group=ENTRY_POINT_GROUP):
+            vendor = entry.load()
+            found[vendor.name] = vendor
     return list(found.values())
