@@ -297,8 +297,8 @@ def startup(args: argparse.Namespace, server_cores: str | None) -> None:
     warm = statistics.median(serve_time(jobsim, probe) for _ in range(args.starts))
     bare_start = statistics.median(serve_time(bare, probe) for _ in range(args.starts))
     print(
-        f"start to first answer   jobsim serve {warm:5.2f} s (cold cache {cold:5.2f} s) | bare Starlette "
-        f"{bare_start:5.2f} s | ratio {warm / bare_start:.2f}x"
+        f"start to first answer   jobsim serve {warm:6.3f} s (cold cache {cold:6.3f} s) | bare Starlette "
+        f"{bare_start:6.3f} s | ratio {warm / bare_start:.2f}x"
     )
 
     def in_process(code: str) -> float:
@@ -310,7 +310,7 @@ def startup(args: argparse.Namespace, server_cores: str | None) -> None:
 
     app = in_process("from simulator import create_app\ncreate_app()")
     bare_app = in_process("import benchmarks.bare_app")
-    print(f"create_app() in-process {app:5.2f} s (imports included) | bare Starlette app {bare_app:5.2f} s")
+    print(f"create_app() in-process {app:6.3f} s (imports included) | bare Starlette app {bare_app:6.3f} s")
 
 
 def main() -> int:

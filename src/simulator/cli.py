@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import signal
 import sys
@@ -354,6 +353,8 @@ def _positive_int(text: str) -> int:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress  # only for a host given by address (1 ms of a start)
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

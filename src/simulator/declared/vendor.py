@@ -365,23 +365,23 @@ def vendor_class(declaration: Declaration, scenario_dir: Path | None = None) -> 
     return type(f"Declared[{declaration.name}]", (DeclaredVendor,), attributes)
 
 
-def load_folder(folder: Path, scenario_dir: Path | None = None) -> type[DeclaredVendor]:
+def load_folder(folder: Path, scenario_dir: Path | None = None, *, bundled: bool = False) -> type[DeclaredVendor]:
     """The vendor class of the declared API in `folder`; its scenarios are in `scenario_dir` (default:
-    `folder/scenarios`)."""
+    `folder/scenarios`). `bundled`: one of jobsim's own (see `load_declaration`)."""
     folder = folder.resolve()
-    declaration = load_declaration(folder)
+    declaration = load_declaration(folder, bundled=bundled)
     if scenario_dir is None and (folder / "scenarios").is_dir():
         scenario_dir = folder / "scenarios"
     return vendor_class(declaration, scenario_dir)
 
 
-def discover_declared(root: Path | None) -> list[type[DeclaredVendor]]:
-    """Every declared API under `root` (one folder each, with an api.yaml)."""
+def discover_declared(root: Path | None, *, bundled: bool = False) -> list[type[DeclaredVendor]]:
+    """Every declared API under `root` (one folder each, with an api.yaml); `bundled`: jobsim's own."""
     if root is None or not root.is_dir():
         return []
     found = []
     for folder in sorted(p for p in root.iterdir() if (p / "api.yaml").is_file()):
-        found.append(load_folder(folder))
+        found.append(load_folder(folder, bundled=bundled))
     return found
 
 

@@ -15,6 +15,7 @@ from simulator.control.api import ControlApi
 from simulator.declared.vendor import discover_declared, load_folder
 from simulator.server.dispatch import Dispatcher
 from simulator.server.middleware import SessionRouting
+from simulator.server.resources import optional_bundled_dir
 from simulator.server.runtime import Runtime
 from simulator.server.settings import Settings
 from simulator.server.watch import watching
@@ -104,7 +105,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> JobsimApp:
     settings = replace(settings or Settings(), **overrides)
     if settings.max_runs < 1:
         raise ValueError(f"max_runs must be at least 1, got {settings.max_runs}")
-    classes = [*discover(), *discover_declared(settings.apis_dir)]
+    bundled = settings.apis_dir == optional_bundled_dir("apis")  # jobsim's own, tested whole: compiled on first use
+    classes = [*discover(), *discover_declared(settings.apis_dir, bundled=bundled)]
     users = [load_folder(folder) for folder in settings.api_folders]
     vendors = {cls.name: cls(options=dict(settings.vendor_options.get(cls.name, {}))) for cls in [*classes, *users]}
     if settings.apis or users:
