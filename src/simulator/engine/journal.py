@@ -239,7 +239,9 @@ class Journal:
                 method,
                 path,
                 query,
-                headers,
+                # A tuple (of the server's header tuples): the entry then holds no list, and the collector stops
+                # tracking it at its first pass instead of walking it in every collection while it is kept.
+                tuple(headers),
                 body,
                 status,
                 api,

@@ -48,7 +48,11 @@ class PlanBook:
         if not candidates:
             return None
         try:
-            key: tuple[Any, ...] | None = (api, kind, *[_frozen(attrs.get(name)) for name in names])
+            key: tuple[Any, ...] | None = (
+                (api, kind, _frozen(attrs.get(names[0])))  # plans naming one attribute (the usual `name`)
+                if len(names) == 1
+                else (api, kind, *[_frozen(attrs.get(name)) for name in names])
+            )
         except TypeError:  # a value with no stable key (e.g. a mapping with keys of mixed types): match directly
             key = None
         if key is not None and key in self._memo:

@@ -96,7 +96,7 @@ class Run:
     creator_user_name: str
     created_at: float
     order: list[str]
-    rounds: list[Round]
+    rounds: tuple[Round, ...]  # a repair replaces it with one more (see "Tracked objects per run")
     current: dict[str, Slot]
     attrs: dict[str, Any]
     admission: str = "started"  # started | queued | skipped | canceled
@@ -105,7 +105,7 @@ class Run:
     timeout_floor: float | None = None  # a timeout changed on an active run cannot end it before the change
     queue_limit: int = 1
     trigger: str = "ONE_TIME"
-    job_parameters: list[dict[str, Any]] = field(default_factory=list)
+    job_parameters: tuple[dict[str, Any], ...] = ()
     overriding_parameters: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # job_clusters, git_source, description snapshots
     idempotency_token: str | None = None

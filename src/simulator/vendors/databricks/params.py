@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ LEGACY = (
 )
 _ASCII_ONLY = ("python_params", "spark_submit_params")
 _MAX_BYTES = 10_000
+_LEGACY_NAMES = frozenset(LEGACY)
 
 
 def invalid(message: str, field: str | None = None) -> ApiError:
@@ -29,6 +30,8 @@ def invalid(message: str, field: str | None = None) -> ApiError:
 
 def check(body: dict[str, Any]) -> None:
     """The documented limits the schema cannot say: exclusivity, 10,000 bytes of JSON, ASCII-only lists."""
+    if _LEGACY_NAMES.isdisjoint(body):  # most triggers give none of these maps
+        return
     if "jar_params" in body and "notebook_params" in body:
         raise invalid("jar_params cannot be specified in conjunction with notebook_params.", "jar_params")
     for name in LEGACY:
@@ -40,31 +43,37 @@ def check(body: dict[str, Any]) -> None:
 
 
 def overriding(body: dict[str, Any]) -> dict[str, Any]:
+    if _LEGACY_NAMES.isdisjoint(body):
+        return {}
     return {key: body[key] for key in LEGACY if key in body}
 
 
-def job_parameters(settings: dict[str, Any], given: dict[str, str] | None) -> list[dict[str, Any]]:
+def job_parameters(settings: dict[str, Any], given: dict[str, str] | None) -> tuple[dict[str, Any], ...]:
+    """A run's job parameters: the job's defaults with the values given. A tuple: most runs have none, and share the
+    empty one (docs/decisions.md, "Tracked objects per run")."""
+    if not given and not settings.get("parameters"):
+        return ()
     given = dict(given or {})
     out = []
     for parameter in settings.get("parameters", []):
         name = parameter["name"]
         out.append({"name": name, "default": parameter["default"], "value": given.pop(name, parameter["default"])})
     out.extend({"name": name, "value": value} for name, value in given.items())
-    return out
+    return tuple(out)
 
 
-def merge(old: list[dict[str, Any]], given: dict[str, str]) -> list[dict[str, Any]]:
+def merge(old: Sequence[dict[str, Any]], given: dict[str, str]) -> tuple[dict[str, Any], ...]:
     """Repair's job_parameters replace the values of a run's parameters (new names are added)."""
     out = [dict(p, value=given[p["name"]]) if p["name"] in given else dict(p) for p in old]
     known = {p["name"] for p in old}
     out.extend({"name": name, "value": value} for name, value in given.items() if name not in known)
-    return out
+    return tuple(out)
 
 
 def resolved_values(
     spec: dict[str, Any],
     resolve: Callable[[str], str],
-    job_params: list[dict[str, Any]],
+    job_params: Sequence[dict[str, Any]],
     run_params: dict[str, Any],
 ) -> dict[str, Any]:
     """`resolved_values` of a task run: its parameters with overrides applied and {{references}} replaced."""

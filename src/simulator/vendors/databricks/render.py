@@ -137,7 +137,7 @@ def run(
     if queued_until > record.created_at:
         body["queue_duration"] = ms(queued_until - record.created_at)
     if record.job_parameters:
-        body["job_parameters"] = record.job_parameters
+        body["job_parameters"] = list(record.job_parameters)
     if record.overriding_parameters:
         body["overriding_parameters"] = record.overriding_parameters
     for key in ("description", "job_clusters", "git_source"):

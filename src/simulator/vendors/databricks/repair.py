@@ -78,7 +78,7 @@ async def repair_run(call: Call) -> Reply:
     run.latest.outcome = {"state": state_, "status": status}
     number = len(run.rounds)
     steps = ex.run_steps({**run.attrs, "task_key": [k for k in chosen if k != HIDDEN], "repair": number})
-    run.rounds.append(Round(number, slots, steps, repair_id=repair_id, started_at=call.now))
+    run.rounds = (*run.rounds, Round(number, slots, steps, repair_id=repair_id, started_at=call.now))
     run.current = {**run.current, **slots}  # a new dict: a run's first round shares its slots dict with `current`
     run.final_at = None
     run.admission = "started"

@@ -79,10 +79,12 @@ def start_run(
     }
     if tasks:
         # Task run ids are handed out in job order, the slots kept in dependency order.
-        first_ids = {key: ids.next_int("databricks.run", 5001) for key in template.keys}
-        specs = {key: task for key, task in zip(template.keys, tasks, strict=True)}
+        made = {
+            key: Slot(key, task, ids.next_int("databricks.run", 5001))
+            for key, task in zip(template.keys, tasks, strict=True)
+        }
         order = template.order
-        slots = {key: Slot(key, specs[key], first_ids[key]) for key in order}
+        slots = made if template.keys == order else {key: made[key] for key in order}
     else:
         order = [HIDDEN]
         slots = {HIDDEN: Slot(HIDDEN, {}, run_id)}
@@ -94,7 +96,7 @@ def start_run(
         creator_user_name=DEFAULT_USER,
         created_at=now,
         order=order,
-        rounds=[Round(0, slots, ex.run_steps(attrs, plan_name))],
+        rounds=(Round(0, slots, ex.run_steps(attrs, plan_name)),),
         current=slots,  # the first round's own dict until a repair replaces it
         attrs=attrs,
         timeout_seconds=template.timeout_seconds,
