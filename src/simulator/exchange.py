@@ -11,11 +11,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.datastructures import Headers
-
 from simulator.contract.operation import Operation, RequestProblem
 from simulator.engine.session import Session
 from simulator.errorkinds import ErrorKind
+from simulator.headers import Headers
 
 __all__ = [
     "NO_BODY",

@@ -13,12 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.datastructures import Headers
-
 from simulator.declared.loader import UsersSpec
 from simulator.engine.credentials import jwt_subject, read_basic
 from simulator.engine.credentials import users_schema as shared_users_schema
 from simulator.exchange import ApiError, ErrorKind
+from simulator.headers import Headers
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,6 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any, ClassVar
 
-from starlette.datastructures import Headers
-
 from simulator.contract.operation import Operation
 from simulator.declared import credentials
 from simulator.declared.actions import Renderer, build_handlers, create_record, deprecation_headers
@@ -29,6 +27,7 @@ from simulator.engine.scenario import (
 )
 from simulator.engine.session import Session
 from simulator.exchange import PHASES, ApiError, ErrorKind, HandlerTable, Reply, RunView
+from simulator.headers import Headers
 from simulator.vendors.base import Vendor
 
 # The engine's neutral error kinds, grouped as an api.yaml's `errors` section names them.

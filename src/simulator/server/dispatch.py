@@ -15,13 +15,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
 from simulator.contract.leniency import body_as_query
 from simulator.contract.operation import Operation, RequestProblem
 from simulator.contract.router import Router
 from simulator.exchange import NO_BODY, ApiError, Call, ErrorKind, Reply
+from simulator.headers import Headers
 from simulator.server.fault_hooks import FaultHooks
 from simulator.server.metrics import Metrics
 from simulator.server.request import CONTEXT_SCOPE_KEY, RequestContext
@@ -161,7 +161,7 @@ class Dispatcher:
         assert vendor is not None
         try:
             state = session.states.get(operation.api)
-            headers = Headers(raw=scope["headers"])  # the server's list as it is (uvicorn gives a list)
+            headers = Headers(scope["headers"])  # the server's list as it is
             caller = None
             if match.api == CONTROL_API:
                 if self.settings.control_token and not _has_control_token(scope, self.settings.control_token):

@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from starlette.datastructures import Headers
-
 from simulator.contract.leniency import STRICT, ParserRules
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Lifecycle, Step
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, HandlerTable, Reply, RunView
+from simulator.headers import Headers
 
 
 @dataclass

@@ -6,8 +6,6 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from starlette.datastructures import Headers
-
 from simulator.contract.leniency import JACKSON
 from simulator.contract.operation import Operation
 from simulator.engine.lifecycle import Step
@@ -15,6 +13,7 @@ from simulator.engine.retention import Expiry, quiet, retain
 from simulator.engine.scenario import Scenario
 from simulator.engine.session import Session
 from simulator.exchange import ApiError, Reply, RunView
+from simulator.headers import Headers
 from simulator.vendors.base import Vendor
 from simulator.vendors.cdq import lifecycle
 from simulator.vendors.cdq.auth import accepts

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from starlette.datastructures import Headers
-
 from simulator.exchange import ApiError, Call, ErrorKind
+from simulator.headers import Headers
 from simulator.vendors.cdq.model import Caller, CdqState
 
 # The server-wide keys of the app serving the current request: `accepts_token` (called by the dispatcher just

@@ -12,9 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.datastructures import Headers
-
 from simulator.engine.credentials import jwt_subject, read_basic
+from simulator.headers import Headers
 from simulator.vendors.collibra.errors import unauthorized
 
 ADMIN = "Admin"
