@@ -81,3 +81,25 @@ def test_a_bundled_operation_compiles_when_first_read_as_an_eager_compile_does(t
     assert all(op.pending is None for op in lazy.values())
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = op.nothing  # type: ignore[attr-defined]
+
+
+def test_an_operation_read_while_it_compiles_is_compiled_for_that_reader_too(tmp_path: Path) -> None:
+    """What a second thread reading the operation mid-compile sees (a test beside a server thread): a field, not an
+    AttributeError."""
+    path = tmp_path / "databricks-jobs.yaml"
+    shutil.copyfile(Settings().specs_dir / path.name, path)
+    op = next(op for op in load_document(path, "databricks", lazy=True).operations if op.operation_id == "jobsRunNow")
+    compile_it = op.pending
+    assert compile_it is not None
+    read_meanwhile: list[object] = []
+
+    def compiling():  # type: ignore[no-untyped-def]
+        if not read_meanwhile:
+            read_meanwhile.append("reading")
+            read_meanwhile.append(op.body_schema)  # another reader, before this compile has filled the fields
+        return compile_it()
+
+    op.pending = compiling
+    assert op.query_params == ()
+    assert read_meanwhile[1] is not None
+    assert op.pending is None

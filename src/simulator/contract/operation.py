@@ -101,11 +101,13 @@ class Operation:
         pending = self.pending if name != "pending" else None
         if pending is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        self.pending = None
         compiled = pending()
         for spec in fields(self):
             if spec.name != "pending":
                 setattr(self, spec.name, getattr(compiled, spec.name))
+        # Cleared last: a thread that reads the operation meanwhile (a test beside a server thread) compiles it too
+        # instead of finding a field neither set nor pending.
+        self.pending = None
         return getattr(self, name)
 
     # -- request side -------------------------------------------------------------------------------------
