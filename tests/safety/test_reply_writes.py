@@ -1,6 +1,6 @@
 """Replies on the wire: a reply's headers leave with its body in one write (server/protocol.py, JobsimCycle), byte for
-byte as uvicorn writes them, and every kind of reply still arrives whole: pipelined requests, HEAD,
-`Expect: 100-continue`, the streamed event feed."""
+byte as uvicorn writes them, on the event loop's next turn, and every kind of reply still arrives whole: pipelined
+requests, HEAD, `Expect: 100-continue`, the streamed event feed, a reply sent just before the server stops."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
+from uvicorn.server import ServerState
 
-from simulator.server.protocol import JobsimCycle
+from simulator.server.protocol import JobsimCycle, JobsimHttpProtocol
 from tests.support import RunningServer, running_server
 
 
@@ -111,6 +113,15 @@ class _Transport:
         self.writes: list[bytes] = []
         self.closed = False
 
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
     def write(self, data: bytes) -> None:
         self.writes.append(data)
 
@@ -162,6 +173,7 @@ def test_replies_leave_byte_for_byte_as_uvicorn_writes_them(
         for number, part in enumerate(parts):
             more = number < len(parts) - 1
             await cycle.send({"type": "http.response.body", "body": part, "more_body": more})
+        await asyncio.sleep(0)  # the loop's next turn, when a whole reply is written
         return cycle, b"".join(cycle.transport.writes)
 
     async def both() -> None:
@@ -185,3 +197,73 @@ def test_a_body_shorter_than_its_content_length_fails_as_in_uvicorn() -> None:
             await cycle.send({"type": "http.response.body", "body": b"abc"})
 
     asyncio.run(short())
+
+
+def _connection(app: Any) -> tuple[JobsimHttpProtocol, _Transport]:
+    """A jobsim HTTP connection on a transport that records what is written (call inside a running loop)."""
+    config = uvicorn.Config(
+        app, http=JobsimHttpProtocol, ws="none", lifespan="off", log_level="warning", access_log=False
+    )
+    config.load()
+    loop = asyncio.get_running_loop()
+    protocol = JobsimHttpProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    transport = _Transport()
+    protocol.connection_made(transport)  # type: ignore[arg-type]
+    return protocol, transport
+
+
+async def _ok(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+def test_a_reply_sent_just_before_the_server_stops_still_leaves_before_the_connection_closes() -> None:
+    async def scenario() -> _Transport:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await _ok(scope, receive, send)
+            protocol.shutdown()  # the server stops in the same turn, before the reply's write
+
+        protocol, transport = _connection(app)
+        protocol.data_received(b"GET /x HTTP/1.1\r\nhost: x\r\n\r\n")
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return transport
+
+    transport = asyncio.run(scenario())
+    assert len(transport.writes) == 1 and transport.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert transport.writes[0].endswith(b"\r\n\r\n{}")
+    assert transport.closed
+
+
+def test_a_client_gone_before_its_reply_is_written_gets_nothing_and_nothing_fails() -> None:
+    async def scenario() -> _Transport:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await _ok(scope, receive, send)
+            transport.close()  # the client left in the same turn
+
+        protocol, transport = _connection(app)
+        protocol.data_received(b"GET /x HTTP/1.1\r\nhost: x\r\n\r\n")
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return transport
+
+    assert asyncio.run(scenario()).writes == []
+
+
+def test_the_replies_of_requests_ready_together_are_written_after_all_their_handlers_ran() -> None:
+    events: list[str] = []
+
+    async def scenario() -> None:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            events.append(f"handled {scope['path']}")
+            await _ok(scope, receive, send)
+
+        connections = [_connection(app) for _ in range(3)]
+        for number, (protocol, transport) in enumerate(connections):
+            transport.write = lambda data, n=number: events.append(f"written /{n}")  # type: ignore[method-assign]
+            protocol.data_received(b"GET /%d HTTP/1.1\r\nhost: x\r\n\r\n" % number)
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+    assert events == ["handled /0", "handled /1", "handled /2", "written /0", "written /1", "written /2"]
