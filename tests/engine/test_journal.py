@@ -34,3 +34,32 @@ def test_the_ring_keeps_the_newest_entries() -> None:
     assert [e.path for e in journal.entries()] == ["/2", "/3", "/4"]
     _add(journal, "/5")
     assert [e.seq for e in journal.entries()] == [4, 5, 6]
+
+
+def test_headers_read_back_as_sent_whatever_they_hold() -> None:
+    journal = Journal(size=10)
+    sent = [
+        [(b"host", b"x"), (b"x-note", b"a: b, c"), (b"x-empty", b""), (b"Authorization", b"Basic dTpw")],
+        [],  # no headers at all
+        [(b"x-odd", b"one\x00two"), (b"host", b"y")],  # a NUL no HTTP/1.1 client sends (an in-process caller may)
+    ]
+    for headers in sent:
+        journal.add(1.0, "default", "GET", "/h", b"", headers, b"", 200, None, None, 0.001, None)
+    assert [entry.headers for entry in journal.entries()] == [
+        {"host": "x", "x-note": "a: b, c", "x-empty": "", "authorization": REDACTED},
+        {},
+        {"x-odd": "one\x00two", "host": "y"},
+    ]
+
+
+def test_a_kept_entry_leaves_nothing_for_the_garbage_collector_to_walk() -> None:
+    import gc
+
+    journal = Journal(size=10)
+    _add(journal, "/kept")
+    [kept] = journal._entries
+    # Its headers are one bytes value (never tracked), so the entry is the one object a request leaves the collector
+    # (untracked at its first pass: a tuple of untracked values), not five (a tuple of header tuples and the entry).
+    assert not any(gc.is_tracked(part) for part in kept)
+    gc.collect()
+    assert not gc.is_tracked(kept)
