@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import subprocess
 import sys
@@ -155,3 +156,63 @@ def test_what_waits_for_a_listening_server_runs_after_it_answers() -> None:
         thread.join(timeout=10)
     assert answers == [200]
     assert answered_first == [True]
+
+
+def test_the_jobsim_command_loads_no_simulator_module_before_it_pauses_the_collector() -> None:
+    """`python -m simulator` and the `jobsim` script import the package and `simulator.cli`; everything else loads
+    inside `main`, with the collector paused (a start-up makes only long-lived objects)."""
+    code = "import sys, simulator.cli\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'simulator'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['simulator', 'simulator.cli', 'simulator.server', 'simulator.server.collector']"
+
+
+_SERVE_AND_COUNT = """
+import gc, os, signal, sys, threading, time, httpx
+from simulator.cli import main
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info["generation"]))
+seen = {}
+def watch():
+    while gc.isenabled():  # until `main` pauses the collector (this thread starts just before it)
+        time.sleep(0.001)
+    del collections[:]
+    while True:
+        try:
+            httpx.get("http://127.0.0.1:%(port)d/api/2.2/jobs/list", timeout=5)
+            break
+        except httpx.TransportError:
+            time.sleep(0.01)
+    seen["before the first answer"] = list(collections)
+    deadline = time.monotonic() + 20
+    while not gc.isenabled() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    seen["collecting once settled"] = gc.isenabled()
+    seen["settled with a full collection"] = 2 in collections
+    os.kill(os.getpid(), signal.SIGINT)
+threading.Thread(target=watch, daemon=True).start()
+code = main(["serve", "--port", "%(port)d", "--seed", "1"])
+print(code, seen)
+"""
+
+
+def test_serve_collects_nothing_until_it_answers_then_collects_once_settled() -> None:
+    port = free_port()
+    out = subprocess.run(
+        [sys.executable, "-c", _SERVE_AND_COUNT % {"port": port}], capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.strip() == (
+        "0 {'before the first answer': [], 'collecting once settled': True, 'settled with a full collection': True}"
+    ), out.stderr
+
+
+def test_a_command_run_in_process_leaves_the_collector_as_it_was(capsys) -> None:
+    assert gc.isenabled()
+    assert main(["routes"]) == 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert main(["scenarios"]) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert "databricks/task-failure" in capsys.readouterr().out

@@ -9,16 +9,18 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.engine.scenario import ScenarioError
-from simulator.server.settings import DEFAULT_MAX_RUNS, Settings
+from simulator.server import collector
 
 if TYPE_CHECKING:
+    from simulator.server.settings import Settings
     from simulator.server.tls import TlsFiles
 
 log = logging.getLogger("jobsim")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from simulator.server.settings import DEFAULT_MAX_RUNS
+
     parser = argparse.ArgumentParser(
         prog="jobsim",
         description="A stateful, contract-true simulator of data-platform job APIs "
@@ -158,11 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # The simulator's modules are imported below, with the collector paused (a server resumes it in
+    # `collector.tune`): this module imports none of them at its top.
+    with collector.paused():
+        return _command(build_parser().parse_args(argv))
+
+
+def _command(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
         return serve(args)
     from simulator.declared.vendor import load_folder
+    from simulator.engine.scenario import ScenarioError
     from simulator.server.app import create_app
 
     if args.command == "check":
@@ -230,6 +239,8 @@ def _check_declared(names: list[str]) -> int:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The Settings of `jobsim serve` with these arguments (ValueError for a malformed one)."""
+    from simulator.server.settings import Settings
+
     overrides = {}
     for item in args.spec:
         name, _, path = item.partition("=")
@@ -268,7 +279,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from simulator.server import collector
+    from simulator.engine.scenario import ScenarioError
     from simulator.server.app import create_app, describe
     from simulator.server.serve import JobsimServer
 
