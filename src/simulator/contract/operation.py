@@ -32,6 +32,10 @@ class RequestProblem:
 
 @dataclass(frozen=True, slots=True)
 class Param:
+    """A path or query parameter: its declared JSON type (its items' type for an array) and its default.
+
+    `explode`: an array comes as repeated keys (`a=1&a=2`), else as one comma-separated value."""
+
     name: str
     location: str
     required: bool
@@ -43,6 +47,9 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class ResponseSpec:
+    """A response the operation documents: its status (0 for `default`, 400 for `4XX`), whether it has a body, its
+    media type and, for JSON, the schema the body must honour."""
+
     status: int
     schema: CompiledSchema | None
     has_body: bool
@@ -51,6 +58,9 @@ class ResponseSpec:
 
 @dataclass(slots=True)
 class Operation:
+    """An operation of an OpenAPI document, compiled: its route, how its path, query and body are read and checked, and
+    the responses it documents (made by `compile_operation`, or by `deferred` to compile on first use)."""
+
     api: str
     operation_id: str
     method: str

@@ -22,6 +22,9 @@ from simulator.headers import Headers
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """A user a scenario declares: its id (see `user_id`), the Basic password or bearer token it authenticates with, and
+    whether it is an admin."""
+
     name: str
     id: str
     password: str | None = None

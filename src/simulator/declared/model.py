@@ -44,6 +44,8 @@ class Record:
 
 @dataclass(slots=True)
 class DeclaredState:
+    """One session's state of a declared API: a store of Records per resource (made on first use) and its users."""
+
     stores: dict[str, Store[str, Record]] = field(default_factory=dict)
     users: dict[str, Any] = field(default_factory=dict)  # name -> credentials.User, when the API declares users
 

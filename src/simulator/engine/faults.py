@@ -64,6 +64,11 @@ FAULT_RULE_SCHEMA: dict[str, Any] = {
 
 @dataclass(slots=True)
 class FaultRule:
+    """One fault rule (see FAULT_RULE_SCHEMA) and its counts: the matching calls it has `seen` and how often it `fired`.
+
+    `origin` is the source of the scenario that added it (reloading that scenario replaces its rules); None for a rule
+    added through the control API."""
+
     id: int
     spec: Mapping[str, Any]
     seen: int = 0
@@ -126,6 +131,9 @@ class FaultRule:
 
 @dataclass(slots=True)
 class FaultBook:
+    """A session's fault rules, tried in the order they were added, and the random source their `probability` and
+    latency ranges draw on."""
+
     rng: random.Random
     rules: list[FaultRule] = field(default_factory=list)
     _next_id: int = 1

@@ -35,6 +35,9 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Lifecycle:
+    """Which states exist, which a run may start in, which are terminal and which moves are allowed; `cancel_path` is
+    the steps a cancel makes an active run follow."""
+
     name: str
     states: frozenset[str]
     initial: frozenset[str]

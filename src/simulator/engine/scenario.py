@@ -44,6 +44,11 @@ class ScenarioRules(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """A plan of a scenario: the steps a run of `kind` follows when its attributes match `match` (strings as globs).
+
+    `source` is the plan's `file:line`; a `named_only` plan matches no run by itself and is used only where sample data
+    or a caller names it."""
+
     name: str
     kind: str
     match: Mapping[str, Any]
@@ -59,6 +64,10 @@ class Plan:
 
 @dataclass(slots=True)
 class Scenario:
+    """A scenario file, parsed and checked: the plans, sample `data`, clock settings and fault rules it gives one API.
+
+    `source` is the file it came from; `text` is what it held, which snapshots save to read it again."""
+
     name: str
     api: str
     description: str

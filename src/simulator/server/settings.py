@@ -17,6 +17,8 @@ DEFAULT_MAX_RUNS = 10_000
 
 @dataclass(slots=True)
 class Settings:
+    """How the server is set up: what `jobsim serve` reads from its options and `create_app` takes as keywords."""
+
     host: str = "127.0.0.1"
     port: int = 8000
     scenarios: tuple[str, ...] = ()

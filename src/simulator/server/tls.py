@@ -15,6 +15,9 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class TlsFiles:
+    """The PEM files the server speaks https with: its certificate (chain) and key, and the CA a client trusts (None
+    when the certificate and key were given rather than made by `self_signed`)."""
+
     cert: Path
     key: Path
     ca: Path | None = None

@@ -27,6 +27,8 @@ class Caller:
 
 @dataclass(frozen=True, slots=True)
 class JobType:
+    """A CDQ job type as `listJobTypes` shows it, with the `domain` and `dockerImageUrl` a new job of that type gets."""
+
     type: str
     features: tuple[str, ...] = ()
     description: str | None = None
@@ -36,6 +38,10 @@ class JobType:
 
 @dataclass(slots=True)
 class CdqJob:
+    """A CDQ job: the fields the client sent, the user and organization that own it, and its timeline through its plan.
+
+    `seq` (its creation number) and `created_at` make its sort key; `rest` is set while it waits on its dependencies."""
+
     id: str
     seq: int
     created_at: float
@@ -79,6 +85,10 @@ class Tombstone:
 
 @dataclass(slots=True)
 class CdqState:
+    """One session's CDQ state: jobs, tombstones of deleted ones, job types and the callers of API keys.
+
+    `order` holds `(createdAt in ms, creation number, job id)` of every stored job, sorted, for `listJobs` pages."""
+
     jobs: Store[str, CdqJob] = field(default_factory=Store)
     order: list[tuple[int, int, str]] = field(default_factory=list)
     deleted: dict[str, Tombstone] = field(default_factory=dict)

@@ -21,6 +21,8 @@ _CLOCK_ERROR = 1e-5  # seconds: epoch times as floats are exact to about 0.25 us
 
 @dataclass(frozen=True, slots=True)
 class Counters:
+    """A job's `progress` percent and item counts at its last observation, with the seconds it has spent RUNNING."""
+
     progress: int
     total: int
     processed: int

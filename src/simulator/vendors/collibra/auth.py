@@ -35,6 +35,9 @@ def user_ref(value: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """A user the scenario declares: credentials, admin flag, the permissions it holds and the job name patterns
+    (`jobs`) its Data Quality job permissions apply to."""
+
     name: str
     id: str
     password: str | None = None
@@ -60,6 +63,8 @@ class Caller:
 
 @dataclass(slots=True)
 class Users:
+    """The scenario's users by name and by bearer token; false when it declares none (then every caller is let in)."""
+
     by_name: dict[str, User] = field(default_factory=dict)
     by_token: dict[str, User] = field(default_factory=dict)
 

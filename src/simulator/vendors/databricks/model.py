@@ -24,6 +24,8 @@ HIDDEN_JOB_IDS = 10**12 + 1
 
 @dataclass(slots=True)
 class Job:
+    """A Databricks job: its id, its settings (as jobs/create or jobs/reset gave them), creation time and creator."""
+
     job_id: int
     settings: dict[str, Any]
     created_time: int
@@ -89,6 +91,9 @@ class Round:
 
 @dataclass(slots=True)
 class Run:
+    """A Databricks job run, or a one-time run (runs/submit): its rounds, the current slot of each task (`order`,
+    `current`), how it was admitted, and the parameters and settings it runs with."""
+
     run_id: int
     job_id: int | None
     run_type: str
@@ -145,6 +150,9 @@ class DueIndex:
 
 @dataclass(slots=True)
 class DatabricksState:
+    """One session's Databricks jobs and runs, with the indexes the Jobs API needs: runs by job, idempotency tokens,
+    task run ids, and each job's active and queued runs."""
+
     jobs: Store[int, Job] = field(default_factory=Store)
     runs: Store[int, Run] = field(default_factory=Store)
     runs_by_job: dict[int, list[int]] = field(default_factory=dict)

@@ -20,6 +20,8 @@ SIZE = 1024  # settings objects kept (the newest used); an evicted one is derive
 
 @dataclass(frozen=True, slots=True)
 class RunTemplate:
+    """What the runs of one version of a job's settings share: tasks in both orders, what a run keeps, its timeout."""
+
     tasks: list[dict[str, Any]]  # as in the settings, job order (task run ids are handed out in this order)
     order: list[str]  # task keys, each after its dependencies
     keys: list[str]  # task keys, job order

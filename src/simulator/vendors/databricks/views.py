@@ -19,6 +19,8 @@ _BUSY = frozenset({"RUNNING", "TERMINATING"})
 
 @dataclass(frozen=True, slots=True)
 class View:
+    """A run or task run's state at its last evaluation: life cycle state, result state (None while active), message."""
+
     life: str
     result: str | None = None
     message: str = ""

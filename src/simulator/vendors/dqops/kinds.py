@@ -8,6 +8,9 @@ from types import MappingProxyType
 
 @dataclass(frozen=True, slots=True)
 class JobKind:
+    """A kind of DQOps job: its `jobType`, the member of `parameters` holding its parameters, and the result model it
+    answers with (None: no result)."""
+
     job_type: str
     member: str  # key under DqoJobHistoryEntryModel.parameters
     result: str | None  # result model: run_checks | statistics | error_samples | import_tables | delete_data

@@ -17,6 +17,9 @@ from simulator.vendors.dqops.signals import Signal
 
 @dataclass(slots=True)
 class Job:
+    """A DQOps job in the queue: its kind, parameters and timeline, how much of its history is in the change feed, and
+    the signal that wakes requests waiting on it."""
+
     job_id: int
     kind: JobKind
     parameters: dict[str, Any]  # the member of DqoJobEntryParametersModel, without the stored result
@@ -32,6 +35,9 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class Change:
+    """One entry of the job change feed (DqoJobChangeModel): the job's new status and when; `updated_model` is the job's
+    history entry, sent when the job is new, failed, or finished with a result."""
+
     sequence: int
     job: Job
     status: str
@@ -42,6 +48,8 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class CronEntry:
+    """A job the cron scheduler queues every `interval`; `cron_expression` is echoed in the job's parameters."""
+
     kind: JobKind
     interval: float  # seconds; fires at whole multiples of it on the simulator clock, like cron
     cron_expression: str | None
@@ -49,6 +57,9 @@ class CronEntry:
 
 @dataclass(slots=True)
 class DqopsState:
+    """One session's DQOps job queue: jobs, the change feed and the cron scheduler; `last_sequence` is the last job id
+    or change sequence handed out."""
+
     session: Session
     options: Options
     last_sequence: int

@@ -9,6 +9,8 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Options:
+    """The DQOps vendor options and their defaults (checked by `read_options`)."""
+
     status_on_start: int = 200  # what start-job POSTs answer: 200 (what the client parses) or 201 (the real server)
     wait_timeout_seconds: float = 120.0  # default `waitTimeout`, in real (wall-clock) seconds
     changes_wait_seconds: float = 20.0  # how long jobchangessince long-polls, in real seconds

@@ -12,6 +12,9 @@ from simulator.vendors.collibra.dq.rundates import RunDate
 
 @dataclass(slots=True)
 class DqJob:
+    """A Data Quality job a scenario declares: its job type, the date format of its run dates, and the plan its runs
+    follow (None: the first plan that matches)."""
+
     name: str
     job_type: str = "PUSHDOWN"
     date_format: str = "TIMESTAMP"
@@ -20,6 +23,9 @@ class DqJob:
 
 @dataclass(slots=True)
 class DqRun:
+    """A Data Quality job run: its run date (and end), who started it and its timeline; `backfill` marks a run a backrun
+    request started for an earlier bin."""
+
     run_id: str
     job_name: str
     job_type: str
@@ -44,6 +50,8 @@ class DqRun:
 
 @dataclass(slots=True)
 class DqState:
+    """One session's Data Quality state: the declared jobs by name, their runs by id, and the scenario's users."""
+
     jobs: dict[str, DqJob] = field(default_factory=dict)
     runs: Store[str, DqRun] = field(default_factory=Store)
     users: Users = field(default_factory=Users)
