@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from simulator import create_app
-from simulator.contract.document import load_document
+from simulator.contract.document import SpecError, load_document
 from simulator.contract.router import Router
 from simulator.exchange import Reply
 from simulator.server.settings import Settings
@@ -103,3 +103,27 @@ def test_an_operation_read_while_it_compiles_is_compiled_for_that_reader_too(tmp
     assert op.query_params == ()
     assert read_meanwhile[1] is not None
     assert op.pending is None
+
+
+def test_a_servers_schema_aliases_hold_in_lazily_compiled_operations(tmp_path: Path) -> None:
+    """The 2.2 server reads JobTasks as JobTasks22 (1,000 tasks), the 2.1 server as JobTasks (100); the document's
+    schemas become definitions when its first operation compiles."""
+    path = tmp_path / "databricks-jobs.yaml"
+    shutil.copyfile(Settings().specs_dir / path.name, path)
+    lazy = {(op.method, op.path): op for op in load_document(path, "databricks", lazy=True).operations}
+    task = {"task_key": "t", "notebook_task": {"notebook_path": "/n"}, "existing_cluster_id": "c"}
+    body = {"name": "wide", "tasks": [{**task, "task_key": f"t{i}"} for i in range(101)]}
+    schema_21 = lazy[("POST", "/api/2.1/jobs/create")].body_schema
+    schema_22 = lazy[("POST", "/api/2.2/jobs/create")].body_schema
+    assert schema_21 is not None and schema_22 is not None
+    violation = schema_21.check(body)
+    assert violation is not None and violation.path == "tasks"
+    assert schema_22.check(body) is None
+
+
+def test_an_alias_to_a_schema_the_document_lacks_is_refused_when_it_loads(tmp_path: Path) -> None:
+    path = tmp_path / "databricks-jobs.yaml"
+    text = (Settings().specs_dir / path.name).read_text(encoding="utf-8")
+    path.write_text(text.replace("JobTasks: JobTasks22", "JobTasks: NoSuchSchema"), encoding="utf-8")
+    with pytest.raises(SpecError, match="x-jobsim-schemas must map names of components/schemas"):
+        load_document(path, "databricks", lazy=True)

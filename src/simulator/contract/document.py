@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 
 from simulator.contract import cache
 from simulator.contract.leniency import STRICT, ParserRules, ShapeBuilder
-from simulator.contract.operation import Operation, compile_operation
+from simulator.contract.operation import Definitions, Operation, compile_operation
 from simulator.contract.schema import to_json_schema
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -112,11 +113,11 @@ def _load_cached(
 ) -> ApiDocument:
     path = Path(path_text)
     raw = _checked_document(path, check)
-    definitions = {
-        name: to_json_schema(schema) for name, schema in raw.get("components", {}).get("schemas", {}).items()
-    }
+    schemas = raw.get("components", {}).get("schemas", {})
+    # Converted when the first operation compiles (a bundled document's on its first request), once per document.
+    definitions = functools.cache(lambda: {name: to_json_schema(schema) for name, schema in schemas.items()})
     servers = [
-        (urlsplit(server.get("url", "/")).path.rstrip("/"), _server_definitions(path, server, definitions))
+        (urlsplit(server.get("url", "/")).path.rstrip("/"), _server_definitions(path, server, definitions, schemas))
         for server in raw.get("servers") or [{"url": "/"}]
     ]
     resolver = _Resolver(raw)
@@ -219,7 +220,9 @@ def _schema_refs(node: Any) -> list[str]:
     return []
 
 
-def _server_definitions(path: Path, server: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+def _server_definitions(
+    path: Path, server: dict[str, Any], definitions: Definitions, names: Collection[str]
+) -> Definitions:
     """The schemas as one server reads them. `x-jobsim-schemas: {A: B}` on a server object means "under this server,
     schema A is schema B": one document can serve API versions that differ only in a limit (Databricks Jobs 2.2
     takes 1,000 tasks where 2.1 takes 100) without a second copy of every path."""
@@ -227,10 +230,15 @@ def _server_definitions(path: Path, server: dict[str, Any], definitions: dict[st
     if not aliases:
         return definitions
     if not isinstance(aliases, dict) or not all(
-        isinstance(a, str) and isinstance(b, str) and a in definitions and b in definitions for a, b in aliases.items()
+        isinstance(a, str) and isinstance(b, str) and a in names and b in names for a, b in aliases.items()
     ):
         raise SpecError(f"{path}: x-jobsim-schemas must map names of components/schemas to names of components/schemas")
-    return {**definitions, **{alias: definitions[target] for alias, target in aliases.items()}}
+
+    def aliased() -> dict[str, Any]:
+        defined = definitions()
+        return {**defined, **{alias: defined[target] for alias, target in aliases.items()}}
+
+    return functools.cache(aliased)
 
 
 def _owned(path: Path, declared: Any) -> tuple[str, ...]:

@@ -20,6 +20,10 @@ JSON_MEDIA_TYPES = ("application/json", "text/json")
 _MAX_DIGITS = 100
 
 
+# A document's component schemas as JSON Schema definitions, made on first call (then the same dict every call).
+Definitions = Callable[[], dict[str, Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class RequestProblem:
     """Why a request breaks the contract, in vendor-neutral words; a vendor renders it in its own error shape."""
@@ -249,18 +253,19 @@ def compile_operation(
     spec: dict[str, Any],
     shared_params: list[Any],
     resolve: Callable[[Any], Any],
-    definitions: dict[str, Any],
+    definitions: Definitions,
     rules: ParserRules = STRICT,
     shapes: ShapeBuilder | None = None,
     lazy: bool = False,
 ) -> Operation:
+    defined = definitions()
     params: dict[tuple[str, str], dict[str, Any]] = {}
     for raw in [*shared_params, *spec.get("parameters", [])]:
         param = resolve(raw)
         params[(param["in"], param["name"])] = param
 
     def compiled(schema: Any) -> CompiledSchema:
-        return _compile_cached(to_json_schema(schema), definitions, lazy)
+        return _compile_cached(to_json_schema(schema), defined, lazy)
 
     def group(location: str) -> tuple[tuple[Param, ...], CompiledSchema | None]:
         chosen = [p for (where, _), p in params.items() if where == location]
@@ -268,7 +273,7 @@ def compile_operation(
             return (), None
         properties = {p["name"]: to_json_schema(p.get("schema", {})) for p in chosen}
         required = [p["name"] for p in chosen if p.get("required")]
-        schema = _compile_cached({"type": "object", "properties": properties, "required": required}, definitions, lazy)
+        schema = _compile_cached({"type": "object", "properties": properties, "required": required}, defined, lazy)
         out = []
         for p in chosen:
             schema_of = resolve(p.get("schema", {}))
@@ -278,8 +283,8 @@ def compile_operation(
                     name=p["name"],
                     location=location,
                     required=bool(p.get("required")),
-                    type=_type_of(schema_of, definitions),
-                    item_type=_type_of(items, definitions),
+                    type=_type_of(schema_of, defined),
+                    item_type=_type_of(items, defined),
                     explode=p.get("explode", p.get("style", "form") == "form"),
                     default=schema_of.get("default"),
                 )
