@@ -59,3 +59,16 @@ def test_a_zip_on_the_path_is_left_to_importlib_metadata(tmp_path: Path, monkeyp
     assert installed.declares_entry_points(ENTRY_POINT_GROUP)  # cannot tell: the caller asks importlib.metadata
     assert installed.version("zipped") == "4.5.6"
     assert installed.version("PyYAML") == metadata_version("PyYAML")
+
+
+def test_a_distribution_added_to_a_folder_already_listed_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert installed.version("jobsim-test-plugin") is None  # the folder is listed (and the listing kept) empty
+    _plugin(tmp_path)
+    try:
+        assert installed.version("jobsim-test-plugin") == "1.2.3"
+        assert installed.declares_entry_points(ENTRY_POINT_GROUP)
+    finally:
+        sys.modules.pop("jobsim_test_plugin", None)

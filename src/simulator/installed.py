@@ -53,11 +53,34 @@ def declares_entry_points(group: str) -> bool:
     return False
 
 
-def _metadata_folders() -> list[tuple[str, list[str]]] | None:
+Listing = list[tuple[str, list[str]]] | None
+# The last listing, under the modification times of the path's entries: a start asks three times, and a folder's
+# time changes whenever a distribution's folder is added to it or removed from it.
+_LISTED: tuple[tuple[tuple[str, int], ...], Listing] | None = None
+
+
+def _metadata_folders() -> Listing:
     """Each directory on sys.path with the names of the `*.dist-info` folders in it; None when distributions may be
     elsewhere too (a zip file on the path, an egg, an import hook that lists distributions of its own)."""
+    global _LISTED
     if any(hasattr(finder, "find_distributions") and finder is not PathFinder for finder in sys.meta_path):
         return None
+    stamp = tuple((entry, _modified(entry or ".")) for entry in sys.path)
+    if _LISTED is not None and _LISTED[0] == stamp:
+        return _LISTED[1]
+    found = _listing()
+    _LISTED = (stamp, found)
+    return found
+
+
+def _modified(entry: str) -> int:
+    try:
+        return os.stat(entry).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _listing() -> Listing:
     found = []
     for entry in sys.path:
         folder = entry or "."

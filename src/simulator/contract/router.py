@@ -39,20 +39,10 @@ class Router:
                 raise ValueError(f"two operations serve {op.method} {op.path}")
             methods[op.method] = op
         # More literal segments first, so /jobs/types wins over /jobs/{jobId}.
-        ordered = sorted(templated.items(), key=lambda item: _specificity(item[0]), reverse=True)
-        self._templated = [(_pattern(path), methods) for path, methods in ordered]
-        # A path parameter matches one segment, so only templates with the path's number of segments (and its first
-        # segment, when the template's is literal) can match: a request tries a handful, not every template.
-        shapes: dict[tuple[int, str | None], list[tuple[re.Pattern[str], dict[str, Operation]]]] = {}
-        for path, _ in ordered:
-            count, first = _shape(path)
-            shapes.setdefault((count, None if "{" in first else first), [])
-        for (path, _), compiled in zip(ordered, self._templated, strict=True):
-            count, first = _shape(path)
-            for key, bucket in shapes.items():
-                if key[0] == count and ("{" in first or key[1] == first):
-                    bucket.append(compiled)
-        self._shapes = shapes
+        self._ordered = sorted(templated.items(), key=lambda item: _specificity(item[0]), reverse=True)
+        # The templates' patterns, compiled when a path first misses the literal routes (`_by_shape`): a start
+        # compiles none of them.
+        self._shapes: dict[tuple[int, str | None], list[tuple[re.Pattern[str], dict[str, Operation]]]] | None = None
         self._prefixes = sorted([*prefixes, *owned], key=lambda item: len(item[0]), reverse=True)
         self._mounts: dict[str, tuple[str, ...]] = {}
         for prefix, api in prefixes:
@@ -64,6 +54,8 @@ class Router:
         if methods is None:
             count, first = _shape(path)
             shapes = self._shapes
+            if shapes is None:
+                shapes = self._by_shape()
             for pattern, candidate in shapes.get((count, first)) or shapes.get((count, None)) or ():
                 found = pattern.match(path)
                 if found is not None:
@@ -76,6 +68,23 @@ class Router:
             any_op = next(iter(methods.values()))
             return Match(None, _NO_VALUES, any_op.api, tuple(sorted(methods)))
         return Match(None, _NO_VALUES, self.owner(path))
+
+    def _by_shape(self) -> dict[tuple[int, str | None], list[tuple[re.Pattern[str], dict[str, Operation]]]]:
+        """The compiled templates by the shape of the paths they can match. A path parameter matches one segment, so
+        only templates with the path's number of segments (and its first segment, when the template's is literal)
+        can match: a request tries a handful, not every template."""
+        shapes: dict[tuple[int, str | None], list[tuple[re.Pattern[str], dict[str, Operation]]]] = {}
+        for path, _ in self._ordered:
+            count, first = _shape(path)
+            shapes.setdefault((count, None if "{" in first else first), [])
+        for path, methods in self._ordered:
+            compiled = (_pattern(path), methods)
+            count, first = _shape(path)
+            for key, bucket in shapes.items():
+                if key[0] == count and ("{" in first or key[1] == first):
+                    bucket.append(compiled)
+        self._shapes = shapes
+        return shapes
 
     def owner(self, path: str) -> str | None:
         """The API whose prefix the path falls under (for vendor-shaped 404s), or None."""
