@@ -11,8 +11,9 @@ figures, are what to read). For every endpoint it prints requests/s and p50/p99 
 jobsim's figures as ratios to bare Starlette's; then each server's CPU time per request and bare's over jobsim's
 (the throughput ratio the servers would reach on an otherwise idle core: the steadier figure on a busy machine).
 Then the start-up: seconds from launching `jobsim serve` to its
-first answered request (cold: an empty compiled-document cache; warm: the usual case) against uvicorn with the
-bare app, and `create_app()` in a fresh interpreter against importing and building the bare app.
+first answered request (cold: an empty compiled-document cache; warm: the usual case, started in turn with uvicorn
+and the bare app, the median of each compared), and `create_app()` in a fresh interpreter against importing and
+building the bare app.
 
 The machine is often shared: compare ratios within one run, not figures across runs.
 """
@@ -294,8 +295,10 @@ def startup(args: argparse.Namespace, server_cores: str | None) -> None:
     probe = "/api/2.2/jobs/list"
     with tempfile.TemporaryDirectory() as empty:
         cold = serve_time(jobsim, probe, {"JOBSIM_CACHE_DIR": empty})
-    warm = statistics.median(serve_time(jobsim, probe) for _ in range(args.starts))
-    bare_start = statistics.median(serve_time(bare, probe) for _ in range(args.starts))
+    # In pairs, one of each in turn: whatever else the machine does at the time weighs on both alike.
+    pairs = [(serve_time(jobsim, probe), serve_time(bare, probe)) for _ in range(args.starts)]
+    warm = statistics.median(j for j, _ in pairs)
+    bare_start = statistics.median(b for _, b in pairs)
     print(
         f"start to first answer   jobsim serve {warm:6.3f} s (cold cache {cold:6.3f} s) | bare Starlette "
         f"{bare_start:6.3f} s | ratio {warm / bare_start:.2f}x"
