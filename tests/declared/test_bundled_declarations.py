@@ -1,5 +1,6 @@
-"""jobsim's own declared APIs (apis/): every template compiles (they compile on first render when the server loads
-them, so this is where a broken one fails), and a template compiled on first render gives what the eager one gives."""
+"""jobsim's own declared APIs (apis/): each passes the declaration schema and every template compiles (the server
+loads them unchecked and compiles templates on first render, so this is where a broken one fails), and a template
+compiled on first render gives what the eager one gives."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def test_every_template_of_a_bundled_api_compiles(folder: Path, monkeypatch: pyt
         return real(raw, time_style, path)
 
     monkeypatch.setattr(loader, "compile_template", counting)
-    load_declaration(folder)  # as a user's folder: every template compiled now, any error raised
+    load_declaration(folder)  # as a user's folder: checked, every template compiled now, any error raised
     assert compiled
     compiled.clear()
     load_declaration(folder, bundled=True)  # as the server loads it: nothing compiled yet
