@@ -299,9 +299,12 @@ def startup(args: argparse.Namespace, server_cores: str | None) -> None:
     pairs = [(serve_time(jobsim, probe), serve_time(bare, probe)) for _ in range(args.starts)]
     warm = statistics.median(j for j, _ in pairs)
     bare_start = statistics.median(b for _, b in pairs)
+    # The best of each too: other work on the machine only ever adds to a start.
+    best, bare_best = min(j for j, _ in pairs), min(b for _, b in pairs)
     print(
         f"start to first answer   jobsim serve {warm:6.3f} s (cold cache {cold:6.3f} s) | bare Starlette "
-        f"{bare_start:6.3f} s | ratio {warm / bare_start:.2f}x"
+        f"{bare_start:6.3f} s | ratio {warm / bare_start:.2f}x (best of {len(pairs)}: {best:.3f} s against "
+        f"{bare_best:.3f} s, {best / bare_best:.2f}x)"
     )
 
     def in_process(code: str) -> float:
