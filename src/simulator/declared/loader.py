@@ -258,7 +258,9 @@ class _Compiler:
         for index, document_path in enumerate(paths):
             try:
                 # The server loads the same document with the same rules (one compile, shared).
-                document = load_document(document_path, data["name"], rules=rules, lazy=self.bundled)
+                document = load_document(
+                    document_path, data["name"], check=not self.bundled, rules=rules, lazy=self.bundled
+                )
             except (SpecError, OSError) as exc:
                 where = ("document",) if isinstance(named, str) else ("document", index)
                 raise self.fail(where, f"cannot load the OpenAPI document {document_path.name}: {exc}") from None

@@ -21,3 +21,12 @@ def bundled_dir(name: str) -> Path:
         return found
     installed, source_tree = _PACKAGE / "_bundled" / name, _PACKAGE.parent.parent / name
     raise FileNotFoundError(f"cannot find the bundled {name}/ folder (looked in {installed} and {source_tree})")
+
+
+def is_bundled(path: Path) -> bool:
+    """Whether `path` is one of jobsim's own documents (bundled specs/ or apis/), which the tests check whole."""
+    resolved = path.resolve()
+    return any(
+        folder is not None and resolved.is_relative_to(folder.resolve())
+        for folder in (optional_bundled_dir("specs"), optional_bundled_dir("apis"))
+    )
