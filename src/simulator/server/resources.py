@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -26,7 +27,10 @@ def bundled_dir(name: str) -> Path:
 def is_bundled(path: Path) -> bool:
     """Whether `path` is one of jobsim's own documents (bundled specs/ or apis/), which the tests check whole."""
     resolved = path.resolve()
-    return any(
-        folder is not None and resolved.is_relative_to(folder.resolve())
-        for folder in (optional_bundled_dir("specs"), optional_bundled_dir("apis"))
-    )
+    return any(resolved.is_relative_to(folder) for folder in _bundled_roots())
+
+
+@functools.cache
+def _bundled_roots() -> tuple[Path, ...]:
+    """The bundled specs/ and apis/ folders, resolved: where they are does not change while jobsim runs."""
+    return tuple(folder.resolve() for folder in map(optional_bundled_dir, ("specs", "apis")) if folder is not None)
