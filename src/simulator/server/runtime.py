@@ -34,22 +34,16 @@ class Runtime:
         self.handler_aliases: dict[tuple[str, str], str] = {}
         for vendor in [*self.vendors.values(), self.control]:
             for spec_file in vendor.spec_files:
-                bundled = settings.specs_dir / spec_file
+                path = settings.specs_dir / spec_file
                 override = settings.spec_overrides.get(Path(spec_file).stem)
+                own = _own_document(path, vendor)
                 if override:
                     self.documents.append(_load_users_document(Path(override), vendor.name, vendor.parser_rules))
                     # A user's own document may name operations differently: serve them by method and path.
-                    for op in load_document(bundled, vendor.name).operations:
+                    for op in own.operations:
                         self.handler_aliases[(op.method, op.path)] = op.operation_id
                 else:
-                    # Each schema compiles on first use. jobsim's own documents are not checked against the OpenAPI
-                    # rules here: the tests check and compile them all (docs/decisions.md, "Schemas compiled on
-                    # first use"); a user's declared API's are checked when it loads.
-                    self.documents.append(
-                        load_document(
-                            bundled, vendor.name, check=not is_bundled(bundled), rules=vendor.parser_rules, lazy=True
-                        )
-                    )
+                    self.documents.append(own)
         operations = [op for doc in self.documents for op in doc.operations]
         mounted = [(prefix, doc.api) for doc in self.documents for prefix in doc.mount_prefixes]
         owned = [(prefix, doc.api) for doc in self.documents for prefix in doc.owned_prefixes]
@@ -172,6 +166,13 @@ class Runtime:
             {"runtime": self},
         )
         return self.sessions.replace(session)
+
+
+def _own_document(path: Path, vendor: Vendor) -> ApiDocument:
+    """A document a vendor names, each of its schemas compiled on first use. jobsim's own documents are not checked
+    against the OpenAPI rules here: the tests check and compile them all (docs/decisions.md, "Schemas compiled on
+    first use"); a user's declared API's are checked when it loads."""
+    return load_document(path, vendor.name, check=not is_bundled(path), rules=vendor.parser_rules, lazy=True)
 
 
 def _load_users_document(path: Path, api: str, rules: ParserRules) -> ApiDocument:
